@@ -1,0 +1,51 @@
+import { Module } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule as PinoLoggerModule } from 'nestjs-pino';
+import { APP_CONFIG, type AppConfig } from '../../config/config';
+import { REQUEST_ID_HEADER } from '../http/request-id';
+
+/** Paths pino must never print: credentials travel in these. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.refreshToken',
+  '*.accessToken',
+  '*.token',
+  '*.secret',
+];
+
+/** Structured JSON logs (pretty in development on a terminal) with the request id on every line of a request. */
+@Module({
+  imports: [
+    PinoLoggerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          genReqId: (req: IncomingMessage) => String(req.headers[REQUEST_ID_HEADER] ?? ''),
+          customAttributeKeys: { reqId: 'requestId' },
+          // Health probes and scrapes would drown real traffic in the logs.
+          autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
+          serializers: {
+            req: (req: IncomingMessage) => ({
+              method: req.method,
+              url: req.url?.split('?')[0],
+              userAgent: req.headers?.['user-agent'],
+            }),
+            res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+          },
+          transport:
+            config.env === 'development' && process.stdout.isTTY
+              ? { target: 'pino-pretty', options: { singleLine: true } }
+              : undefined,
+        },
+      }),
+    }),
+  ],
+})
+export class LoggerModule {}

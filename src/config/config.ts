@@ -1,0 +1,166 @@
+import { config as loadDotenv } from 'dotenv';
+
+/** One typed, validated view of the environment; built once at boot. */
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  trustProxy: boolean;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+  database: { url: string; poolSize: number; statementTimeoutMs: number };
+  redis: { url: string; keyPrefix: string };
+  jwt: { secret: string; accessTtlSeconds: number; issuer: string; audience: string };
+  sessions: { absoluteTtlSeconds: number; idleTtlSeconds: number };
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  rateLimit: {
+    authPerMinute: number;
+    accountPerMinute: number;
+    failedLoginThreshold: number;
+    failedLoginLockSeconds: number;
+  };
+  media: { dir: string; maxBytes: number };
+  socket: { maxFrameBytes: number; eventsPerSecond: number };
+  messages: { batchWindowMs: number; batchMaxSize: number };
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const PLACEHOLDER_SECRETS = new Set(['change-me', 'changeme', 'secret', 'dev-secret-change-me', '']);
+
+function str(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = str(env, name, fallback);
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const raw = str(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL like ${fallback} (got a malformed value)`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
+  }
+  return raw;
+}
+
+/**
+ * Builds the config from `env`. Throws ConfigError naming the first bad variable.
+ * In production a placeholder or short JWT_SECRET is refused, so no deployment runs on a guessable key.
+ */
+export function buildConfig(env: Env): AppConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
+  const secret = env.JWT_SECRET ?? '';
+  if (nodeEnv === 'production' && (PLACEHOLDER_SECRETS.has(secret) || secret.length < 32)) {
+    throw new ConfigError(
+      'JWT_SECRET must be set to a random string of at least 32 characters in production',
+    );
+  }
+  return {
+    env: nodeEnv,
+    host: str(env, 'HOST', '0.0.0.0'),
+    port: int(env, 'PORT', 3000, 0, 65535),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ] as const),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    corsOrigins: str(env, 'CORS_ORIGINS', 'http://localhost:3000')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 300_000),
+    database: {
+      url: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/parley', [
+        'postgres:',
+        'postgresql:',
+      ]),
+      poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+      statementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
+    },
+    redis: {
+      url: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+      keyPrefix: str(env, 'REDIS_KEY_PREFIX', 'parley:'),
+    },
+    jwt: {
+      secret: secret || 'dev-secret-change-me',
+      accessTtlSeconds: int(env, 'JWT_ACCESS_TTL_SECONDS', 900, 5, 86_400),
+      issuer: str(env, 'JWT_ISSUER', 'parley'),
+      audience: str(env, 'JWT_AUDIENCE', 'parley-api'),
+    },
+    sessions: {
+      absoluteTtlSeconds: int(env, 'SESSION_ABSOLUTE_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
+      idleTtlSeconds: int(env, 'SESSION_IDLE_TTL_SECONDS', 7 * 86_400, 60, 365 * 86_400),
+    },
+    argon2: {
+      memoryCost: int(env, 'ARGON2_MEMORY_KIB', 19_456, 1024, 1_048_576),
+      timeCost: int(env, 'ARGON2_TIME_COST', 2, 1, 10),
+      parallelism: int(env, 'ARGON2_PARALLELISM', 1, 1, 16),
+    },
+    rateLimit: {
+      authPerMinute: int(env, 'RATE_LIMIT_AUTH_PER_MINUTE', 20, 1, 100_000),
+      accountPerMinute: int(env, 'RATE_LIMIT_ACCOUNT_PER_MINUTE', 10, 1, 100_000),
+      failedLoginThreshold: int(env, 'LOGIN_FAILURE_THRESHOLD', 5, 1, 1000),
+      failedLoginLockSeconds: int(env, 'LOGIN_FAILURE_LOCK_SECONDS', 60, 1, 86_400),
+    },
+    media: {
+      dir: str(env, 'MEDIA_DIR', './data/media'),
+      maxBytes: int(env, 'MEDIA_MAX_BYTES', 10 * 1_048_576, 1024, 1_073_741_824),
+    },
+    socket: {
+      maxFrameBytes: int(env, 'SOCKET_MAX_FRAME_BYTES', 64 * 1024, 1024, 10_485_760),
+      eventsPerSecond: int(env, 'SOCKET_EVENTS_PER_SECOND', 50, 1, 100_000),
+    },
+    messages: {
+      batchWindowMs: int(env, 'MESSAGE_BATCH_WINDOW_MS', 2, 0, 100),
+      batchMaxSize: int(env, 'MESSAGE_BATCH_MAX_SIZE', 64, 1, 1000),
+    },
+  };
+}
+
+/** Reads `.env` (if any, without overriding real env vars) and builds the config. */
+export function loadConfig(): AppConfig {
+  loadDotenv({ quiet: true });
+  return buildConfig(process.env);
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,10 @@
+/** Metric names are part of the public contract (API.md, Operations); dashboards query them by these names. */
+export const METRIC = {
+  httpRequests: 'http_requests_total',
+  httpDuration: 'http_request_duration_seconds',
+  messages: 'messages_total',
+  socketsActive: 'websocket_connections_active',
+  socketEvents: 'websocket_events_total',
+  deliveryLag: 'message_delivery_lag_seconds',
+  queueJobs: 'queue_jobs',
+} as const;

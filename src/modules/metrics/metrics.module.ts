@@ -1,0 +1,52 @@
+import { Global, Module } from '@nestjs/common';
+import {
+  PrometheusModule,
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+} from '@willsoto/nestjs-prometheus';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { HttpMetrics } from './http-metrics';
+import { METRIC } from './metrics.constants';
+import { MetricsController } from './metrics.controller';
+import { QueueMetrics } from './queue-metrics';
+
+const providers = [
+  makeCounterProvider({
+    name: METRIC.httpRequests,
+    help: 'HTTP requests served, by method, route template and status',
+    labelNames: ['method', 'route', 'status'],
+  }),
+  makeHistogramProvider({
+    name: METRIC.httpDuration,
+    help: 'HTTP request duration in seconds, by method, route template and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  }),
+  makeCounterProvider({ name: METRIC.messages, help: 'Messages stored' }),
+  makeGaugeProvider({ name: METRIC.socketsActive, help: 'Socket.IO connections open on this instance' }),
+  makeCounterProvider({
+    name: METRIC.socketEvents,
+    help: 'Socket.IO events received, by event name',
+    labelNames: ['event'],
+  }),
+  makeHistogramProvider({
+    name: METRIC.deliveryLag,
+    help: 'Seconds from a change committing to its emit towards sockets',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  }),
+  HttpMetrics,
+  QueueMetrics,
+];
+
+/** Every Prometheus metric Parley exports is declared here, so names stay in one place. */
+@Global()
+@Module({
+  imports: [
+    PrometheusModule.register({ controller: MetricsController, defaultMetrics: { enabled: true } }),
+    NotificationsModule,
+  ],
+  providers,
+  exports: providers,
+})
+export class MetricsModule {}
