@@ -1,10 +1,12 @@
 import Redis from 'ioredis';
+import { rmSync } from 'node:fs';
 import { Client } from 'pg';
 import { runEnv } from './run-env';
 
 /** Drops the run's database and deletes every Redis key under its prefix. */
 export default async function globalTeardown(): Promise<void> {
   const env = runEnv();
+  rmSync(env.distDir, { recursive: true, force: true });
   const pg = new Client({ connectionString: env.adminUrl });
   await pg.connect();
   try {

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
-const STATE_FILE = join(ROOT, 'node_modules', '.cache', 'parley-test-run.json');
 
 /** What one test run owns: its own database and its own Redis key prefix, removed when the run ends. */
 export interface RunEnv {
@@ -12,6 +10,8 @@ export interface RunEnv {
   adminUrl: string;
   redisUrl: string;
   redisPrefix: string;
+  /** This run's private copy of dist/, so a rebuild during the run cannot pull the server out from under it. */
+  distDir: string;
 }
 
 export function newRunEnv(): RunEnv {
@@ -28,17 +28,22 @@ export function newRunEnv(): RunEnv {
     adminUrl: admin.toString(),
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     redisPrefix: `parley-test-${id}:`,
+    distDir: join(ROOT, 'node_modules', '.cache', `parley-dist-${id}`),
   };
 }
 
-/** Global setup runs in another context than the specs; the run's identity is handed over through a file. */
+const RUN_ENV_VARIABLE = 'PARLEY_TEST_RUN';
+
+/**
+ * Global setup runs in another context than the specs; the run's identity is handed over through the process
+ * environment, which Jest's workers inherit. (A shared file would let two concurrent runs clobber each other.)
+ */
 export function saveRunEnv(env: RunEnv): void {
-  mkdirSync(join(ROOT, 'node_modules', '.cache'), { recursive: true });
-  writeFileSync(STATE_FILE, JSON.stringify(env));
+  process.env[RUN_ENV_VARIABLE] = JSON.stringify(env);
 }
 
 export function runEnv(): RunEnv {
-  if (!existsSync(STATE_FILE))
-    throw new Error('No test run state: run e2e specs through jest (global setup)');
-  return JSON.parse(readFileSync(STATE_FILE, 'utf8')) as RunEnv;
+  const raw = process.env[RUN_ENV_VARIABLE];
+  if (!raw) throw new Error('No test run state: run e2e specs through jest (global setup)');
+  return JSON.parse(raw) as RunEnv;
 }
