@@ -4,9 +4,13 @@ import { LoggerModule } from './common/logging/logger.module';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { AdminModule } from './modules/admin/admin.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
+import { UsersModule } from './modules/users/users.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -25,6 +29,10 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         NotificationsModule,
+        AuditModule,
+        UsersModule,
+        AuthModule,
+        AdminModule,
       ],
     };
   }

@@ -47,6 +47,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_TIME_COST: '1',
     MEDIA_DIR: join(ROOT, 'node_modules', '.cache', 'parley-test-media'),
+    // Suites register many users from one IP; the rate-limit spec starts its own app with low limits.
+    RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+    RATE_LIMIT_ACCOUNT_PER_MINUTE: '100000',
     ...overrides,
   };
 }
@@ -55,7 +58,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
 export async function startApp(overrides: Record<string, string> = {}): Promise<TestApp> {
   const port = await freePort();
   const env = testEnv({ PORT: String(port), ...overrides });
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], { env, stdio: 'pipe' });
+  const child = spawn(process.execPath, [join(runEnv().distDir, 'src', 'main.js')], { env, stdio: 'pipe' });
   const lines: string[] = [];
   const collect = (chunk: Buffer): void => {
     lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -96,13 +99,13 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
   };
 }
 
-/** Runs a built script (dist/src/scripts/<name>.js) to completion with the test environment. */
+/** Runs a built script (<run dist>/src/scripts/<name>.js) to completion with the test environment. */
 export async function runScript(
   name: string,
   args: string[] = [],
   overrides: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'scripts', `${name}.js`), ...args], {
+  const child = spawn(process.execPath, [join(runEnv().distDir, 'src', 'scripts', `${name}.js`), ...args], {
     env: testEnv(overrides),
     stdio: 'pipe',
   });

@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AppException } from '../../common/errors/app-exception';
+import { ErrorCode } from '../../common/errors/error-codes';
+import { APP_CONFIG, type AppConfig } from '../../config/config';
+import type { AuthUser } from './auth-user';
+import { SessionsService } from './sessions.service';
+
+interface AccessClaims {
+  sub: string;
+  sid: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Access tokens: short-lived HS256 JWTs carrying the user (`sub`) and session (`sid`). Verification pins the
+ * algorithm, issuer and audience, and then checks the session is still active, so a revoked session's tokens
+ * stop working at once rather than at expiry. Shared by the HTTP guard and the Socket.IO handshake.
+ */
+@Injectable()
+export class TokenService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly jwt: JwtService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  /** Signs an access token; it never outlives its session. Returns the token and its lifetime in seconds. */
+  async issueAccessToken(
+    userId: string,
+    sessionId: string,
+    sessionExpiresAt: Date,
+  ): Promise<{ accessToken: string; expiresIn: number }> {
+    const untilSessionEnd = Math.floor((sessionExpiresAt.getTime() - Date.now()) / 1000);
+    const expiresIn = Math.max(1, Math.min(this.config.jwt.accessTtlSeconds, untilSessionEnd));
+    const accessToken = await this.jwt.signAsync({ sid: sessionId } satisfies Omit<AccessClaims, 'sub'>, {
+      subject: userId,
+      expiresIn,
+    });
+    return { accessToken, expiresIn };
+  }
+
+  /** Throws 401 TOKEN_EXPIRED, TOKEN_INVALID (bad token or revoked session). */
+  async verifyAccessToken(token: string): Promise<AuthUser> {
+    let claims: AccessClaims;
+    try {
+      claims = await this.jwt.verifyAsync<AccessClaims & object>(token, {
+        algorithms: ['HS256'],
+        issuer: this.config.jwt.issuer,
+        audience: this.config.jwt.audience,
+      });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TokenExpiredError') {
+        throw AppException.unauthorized(ErrorCode.TOKEN_EXPIRED, 'Access token has expired');
+      }
+      throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Access token is invalid');
+    }
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || !UUID.test(claims.sid)) {
+      throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Access token is invalid');
+    }
+    const session = await this.sessions.findActive(claims.sid);
+    if (!session || session.userId !== claims.sub) {
+      throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Session has been revoked or has expired');
+    }
+    return { id: session.userId, sessionId: claims.sid, role: session.role };
+  }
+}

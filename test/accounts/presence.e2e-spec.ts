@@ -1,0 +1,68 @@
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { PresenceStore } from '../../src/modules/users/presence.store';
+import { runEnv } from '../support/run-env';
+
+/** The presence store against the real Redis (the real-time gateway drives it; the users routes read it). */
+describe('PresenceStore', () => {
+  let redis: Redis;
+  let store: PresenceStore;
+
+  beforeAll(() => {
+    redis = new Redis(runEnv().redisUrl, { keyPrefix: `${runEnv().redisPrefix}presence-spec:` });
+    store = new PresenceStore(redis);
+  });
+  afterAll(() => {
+    redis.disconnect();
+  });
+
+  it('reports coming online on the first connection only and going offline on the last disconnect', async () => {
+    const user = randomUUID();
+    expect(await store.isOnline(user)).toBe(false);
+    expect(await store.connect(user, 'c1', 60_000)).toBe(true);
+    expect(await store.connect(user, 'c2', 60_000)).toBe(false);
+    expect(await store.isOnline(user)).toBe(true);
+    expect(await store.disconnect(user, 'c1')).toBe(false);
+    expect(await store.isOnline(user)).toBe(true);
+    expect(await store.disconnect(user, 'c2')).toBe(true);
+    expect(await store.isOnline(user)).toBe(false);
+    // disconnecting twice is harmless and does not announce "offline" again
+    expect(await store.disconnect(user, 'c2')).toBe(false);
+  });
+
+  it('ignores and prunes connections whose lease expired (an instance died without cleaning up)', async () => {
+    const user = randomUUID();
+    await redis.zadd(`presence:${user}`, Date.now() - 1_000, 'dead-instance-socket');
+    expect(await store.isOnline(user)).toBe(false);
+    expect(await redis.zcard(`presence:${user}`)).toBe(0);
+
+    await redis.zadd(`presence:${user}`, Date.now() - 1_000, 'dead-instance-socket');
+    expect(await store.connect(user, 'fresh', 60_000)).toBe(true);
+    expect(await redis.zrange(`presence:${user}`, 0, -1)).toEqual(['fresh']);
+  });
+
+  it('lets the key expire with its last lease, so nobody stays online forever', async () => {
+    const user = randomUUID();
+    await store.connect(user, 'c1', 30_000);
+    await store.refresh(user, 'c1', 45_000);
+    const ttl = await redis.pttl(`presence:${user}`);
+    expect(ttl).toBeGreaterThan(30_000);
+    expect(ttl).toBeLessThanOrEqual(45_000);
+  });
+
+  it('refresh re-adds a connection whose lease had lapsed', async () => {
+    const user = randomUUID();
+    await redis.zadd(`presence:${user}`, Date.now() - 1_000, 'c1');
+    await store.refresh(user, 'c1', 60_000);
+    expect(await store.isOnline(user)).toBe(true);
+  });
+
+  it('answers for many users at once', async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    await store.connect(a, 'x', 60_000);
+    await store.connect(c, 'y', 60_000);
+    await redis.zadd(`presence:${b}`, Date.now() - 1, 'stale');
+    expect(await store.onlineUserIds([a, b, c, a])).toEqual(new Set([a, c]));
+    expect(await store.onlineUserIds([])).toEqual(new Set());
+  });
+});
