@@ -1,0 +1,119 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+import { AppException } from '../../common/errors/app-exception';
+import { ErrorCode } from '../../common/errors/error-codes';
+import { DomainEvents } from '../../common/events/domain-events';
+import { APP_CONFIG, type AppConfig } from '../../config/config';
+import { METRIC } from '../metrics/metrics.constants';
+import { toMessageDto } from './messages.dto';
+import './messages.events';
+import { MessagesRepository, type MessageRecord, type NewMessage } from './messages.repository';
+
+export interface WriteResult {
+  record: MessageRecord;
+  created: boolean;
+}
+
+interface Pending {
+  message: NewMessage;
+  resolve: (result: WriteResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Batches in flight at once; while they run, new sends pile up into the next batch (group commit). */
+const MAX_CONCURRENT_BATCHES = 4;
+
+/**
+ * The send path's write stage. Validated sends wait up to `batchWindowMs` (or until `batchMaxSize` are queued)
+ * and are then stored together in ONE transaction and one commit (MessagesRepository.storeBatch): one commit per
+ * batch instead of one per message is what lets the database keep up with many senders. Each caller still gets
+ * its own result; `message.created` is published after the commit. A failing batch is retried item by item, so
+ * one bad send cannot fail the others.
+ */
+@Injectable()
+export class MessageWriter implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('MessageWriter');
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly windowMs: number;
+  private readonly maxSize: number;
+
+  constructor(
+    private readonly messages: MessagesRepository,
+    private readonly events: DomainEvents,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @InjectMetric(METRIC.messages) private readonly messagesTotal: Counter<string>,
+  ) {
+    this.windowMs = config.messages.batchWindowMs;
+    this.maxSize = config.messages.batchMaxSize;
+  }
+
+  /** Stores `message` (or finds the earlier send with the same clientMessageId) and resolves after the commit. */
+  write(message: NewMessage): Promise<WriteResult> {
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.queue.push({ message, resolve, reject });
+      if (this.queue.length >= this.maxSize) this.drain();
+      else this.timer ??= setTimeout(() => this.drain(), this.windowMs);
+    });
+  }
+
+  /** Lets queued and running batches finish before the database pool closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    while (this.queue.length > 0 || this.inFlight.size > 0) {
+      this.drain();
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  private drain(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    while (this.queue.length > 0 && this.inFlight.size < MAX_CONCURRENT_BATCHES) {
+      const batch = this.queue.splice(0, this.maxSize);
+      const run: Promise<void> = this.flush(batch).finally(() => {
+        this.inFlight.delete(run);
+        // Whatever queued up meanwhile has waited long enough.
+        if (this.queue.length > 0) this.drain();
+      });
+      this.inFlight.add(run);
+    }
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    let outcomes;
+    try {
+      outcomes = await this.messages.storeBatch(batch.map((item) => item.message));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return;
+      }
+      this.logger.warn(
+        { err: error, size: batch.length },
+        'Message batch failed; retrying its sends one by one',
+      );
+      for (const item of batch) await this.flush([item]);
+      return;
+    }
+    const committedAt = Date.now();
+    let created = 0;
+    outcomes.forEach((outcome, index) => {
+      const item = batch[index];
+      if (outcome.kind === 'room-gone') {
+        item.reject(AppException.notFound(ErrorCode.ROOM_NOT_FOUND, 'Room not found'));
+        return;
+      }
+      item.resolve({ record: outcome.record, created: outcome.kind === 'created' });
+      if (outcome.kind === 'created') {
+        created += 1;
+        // A new message has no reactions, so the viewer-free DTO is the same for everyone.
+        this.events.publish('message.created', { message: toMessageDto(outcome.record), committedAt });
+      }
+    });
+    if (created > 0) this.messagesTotal.inc(created);
+  }
+}

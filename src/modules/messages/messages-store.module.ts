@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { MessagesRepository } from './messages.repository';
+
+/**
+ * The messages tables' repository on its own, so rooms (changes feed, last message) can read messages while
+ * messages depends on rooms for membership, without a module cycle.
+ */
+@Module({ providers: [MessagesRepository], exports: [MessagesRepository] })
+export class MessagesStoreModule {}

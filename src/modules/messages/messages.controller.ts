@@ -1,0 +1,111 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentUser } from '../../common/http/current-user.decorator';
+import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
+import type { AuthUser } from '../auth/auth-user';
+import {
+  EditMessageDto,
+  ListMessagesQueryDto,
+  MessageDto,
+  MessagePageDto,
+  SearchMessagesQueryDto,
+  SendMessageDto,
+} from './messages.dto';
+import { MessagesService } from './messages.service';
+
+const uuid = new UuidParamPipe('id');
+const EMOJI_PARAM = {
+  name: 'emoji',
+  description: '1–32 characters, no whitespace or control characters (URL-encoded)',
+};
+
+@ApiTags('messages')
+@Controller()
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  /** Sends a message. The same clientMessageId again answers 200 with the stored message, nothing duplicated. */
+  @Post('rooms/:id/messages')
+  @ApiCreatedResponse({ type: MessageDto, description: 'Stored' })
+  @ApiOkResponse({
+    type: MessageDto,
+    description: 'Already stored by an earlier send with this clientMessageId',
+  })
+  async sendMessage(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) roomId: string,
+    @Body() dto: SendMessageDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MessageDto> {
+    const { message, created } = await this.messages.send(user.id, roomId, dto);
+    void reply.status(created ? 201 : 200);
+    return message;
+  }
+
+  /** A page by seq: newest first (default, or `before`), oldest first with `after`; `parentId` lists a thread. */
+  @Get('rooms/:id/messages')
+  listRoomMessages(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) roomId: string,
+    @Query() query: ListMessagesQueryDto,
+  ): Promise<MessagePageDto> {
+    return this.messages.list(user.id, roomId, query);
+  }
+
+  // Declared before `messages/:id` so "search" is never taken for an id.
+  /** Full-text search in the caller's rooms, best match first; deleted messages never match. */
+  @Get('messages/search')
+  searchMessages(
+    @CurrentUser() user: AuthUser,
+    @Query() query: SearchMessagesQueryDto,
+  ): Promise<MessagePageDto> {
+    return this.messages.search(user.id, query);
+  }
+
+  @Get('messages/:id')
+  getMessage(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<MessageDto> {
+    return this.messages.get(user.id, id);
+  }
+
+  /** The sender edits the content (`editedAt` set; previous versions kept). */
+  @Patch('messages/:id')
+  editMessage(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @Body() dto: EditMessageDto,
+  ): Promise<MessageDto> {
+    return this.messages.edit(user.id, id, dto);
+  }
+
+  /** The sender or a room admin/owner deletes; the message stays as a tombstone so seqs have no holes. */
+  @Delete('messages/:id')
+  @HttpCode(204)
+  deleteMessage(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<void> {
+    return this.messages.remove(user.id, id);
+  }
+
+  /** Adds the caller's reaction; idempotent. */
+  @Put('messages/:id/reactions/:emoji')
+  @HttpCode(204)
+  @ApiParam(EMOJI_PARAM)
+  addReaction(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @Param('emoji') emoji: string,
+  ): Promise<void> {
+    return this.messages.addReaction(user.id, id, emoji);
+  }
+
+  /** Removes the caller's reaction; idempotent. */
+  @Delete('messages/:id/reactions/:emoji')
+  @HttpCode(204)
+  @ApiParam(EMOJI_PARAM)
+  removeReaction(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @Param('emoji') emoji: string,
+  ): Promise<void> {
+    return this.messages.removeReaction(user.id, id, emoji);
+  }
+}

@@ -1,0 +1,185 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform, TransformFnParams, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  NotContains,
+} from 'class-validator';
+import { PageQueryDto } from '../../common/http/pagination';
+import type { MessageRecord } from './messages.repository';
+
+export const MAX_CONTENT_LENGTH = 4000;
+export const MAX_CLIENT_MESSAGE_ID_LENGTH = 64;
+export const ATTACHMENTS_UNSUPPORTED = 'attachments are not supported until media uploads exist';
+
+const trim = ({ value }: TransformFnParams): unknown => (typeof value === 'string' ? value.trim() : value);
+
+/** POST /rooms/:id/messages (and the `message:send` socket event). */
+export class SendMessageDto {
+  /**
+   * Chosen by the client (a UUID is a good choice), 1–64 characters. Sending again with the same value in the
+   * same room returns the stored message instead of a duplicate.
+   */
+  @IsString()
+  @Length(1, MAX_CLIENT_MESSAGE_ID_LENGTH)
+  @NotContains('\u0000', { message: 'clientMessageId must not contain NUL characters' })
+  clientMessageId!: string;
+
+  /** 1–4000 characters after trimming. `@username` mentions of room members are recognised. */
+  @Transform(trim)
+  @IsString()
+  @Length(1, MAX_CONTENT_LENGTH)
+  @NotContains('\u0000', { message: 'content must not contain NUL characters' })
+  content!: string;
+
+  /** Reply in the thread of this top-level message of the same room. */
+  @IsOptional()
+  @IsUUID()
+  parentId?: string | null;
+
+  /** Media to attach: must be empty until media uploads exist. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(0, { message: ATTACHMENTS_UNSUPPORTED })
+  @IsUUID(undefined, { each: true })
+  attachmentIds?: string[];
+}
+
+/** PATCH /messages/:id */
+export class EditMessageDto {
+  /** The new content, 1–4000 characters after trimming. */
+  @Transform(trim)
+  @IsString()
+  @Length(1, MAX_CONTENT_LENGTH)
+  @NotContains('\u0000', { message: 'content must not contain NUL characters' })
+  content!: string;
+}
+
+/** GET /rooms/:id/messages */
+export class ListMessagesQueryDto extends PageQueryDto {
+  /** Messages with a lower seq, newest first. Without `before` and `after` the newest page is returned. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  before?: number;
+
+  /** Messages with a higher seq, oldest first. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  after?: number;
+
+  /** Only the replies in the thread of this message. */
+  @IsOptional()
+  @IsUUID()
+  parentId?: string;
+}
+
+/** GET /messages/search */
+export class SearchMessagesQueryDto extends PageQueryDto {
+  /** Words to find (web-search syntax: `"exact phrase"`, `or`, `-excluded`). */
+  @IsString()
+  @Length(1, 256)
+  q!: string;
+
+  /** Search only this room. */
+  @IsOptional()
+  @IsUUID()
+  roomId?: string;
+}
+
+/** Reserved for media attachments; always empty until media uploads exist. */
+export class MessageAttachmentDto {
+  /** Media id. */
+  id!: string;
+  fileName!: string;
+  mimeType!: string;
+  /** Bytes. */
+  size!: number;
+}
+
+/** How many users reacted with one emoji. */
+export class ReactionDto {
+  /** @example 👍 */
+  emoji!: string;
+  count!: number;
+  /** Whether the caller is among them. */
+  me!: boolean;
+}
+
+export class MessageDto {
+  id!: string;
+  roomId!: string;
+  /** Position in the room: 1, 2, 3… with no gaps; never changes. */
+  seq!: number;
+  /** The room revision of this message's latest change (create, edit, delete, reaction). */
+  rev!: number;
+  senderId!: string;
+  /** The sender's idempotency key. */
+  clientMessageId!: string;
+  /** null once deleted. */
+  @ApiProperty({ type: String, nullable: true })
+  content!: string | null;
+  /** The thread's top-level message, for replies. */
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  parentId!: string | null;
+  /** Live replies in this message's thread. */
+  threadReplyCount!: number;
+  /** Always empty until media uploads exist. */
+  attachments!: MessageAttachmentDto[];
+  reactions!: ReactionDto[];
+  /** Ids of mentioned room members. */
+  mentions!: string[];
+  /** ISO-8601. */
+  createdAt!: string;
+  /** ISO-8601, set once edited. */
+  @ApiProperty({ type: String, nullable: true })
+  editedAt!: string | null;
+  /** ISO-8601, set once deleted (the message is then a tombstone: content null). */
+  @ApiProperty({ type: String, nullable: true })
+  deletedAt!: string | null;
+}
+
+/** A page of messages. */
+export class MessagePageDto {
+  items!: MessageDto[];
+  /** Pass as `cursor` for the next page in the same direction; null when there is none (yet). */
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
+/**
+ * Maps a message for one viewer: `reactions[].me` is relative to whoever `record.reactions` was loaded for
+ * (MessagesRepository.withReactions). Deleted messages show neither content nor mentions.
+ */
+export function toMessageDto(record: MessageRecord): MessageDto {
+  const deleted = record.deletedAt !== null;
+  return {
+    id: record.id,
+    roomId: record.roomId,
+    seq: record.seq,
+    rev: record.rev,
+    senderId: record.senderId,
+    clientMessageId: record.clientMessageId,
+    content: deleted ? null : record.content,
+    parentId: record.parentId,
+    threadReplyCount: record.threadReplyCount,
+    attachments: [],
+    reactions: deleted ? [] : record.reactions.map((reaction) => ({ ...reaction })),
+    mentions: deleted ? [] : record.mentions,
+    createdAt: record.createdAt.toISOString(),
+    editedAt: record.editedAt?.toISOString() ?? null,
+    deletedAt: record.deletedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { RoomsModule } from '../rooms/rooms.module';
+import { UsersModule } from '../users/users.module';
+import { MessageWriter } from './message-writer';
+import { MessagesStoreModule } from './messages-store.module';
+import { MessagesController } from './messages.controller';
+import { MessagesService } from './messages.service';
+
+@Module({
+  imports: [MessagesStoreModule, RoomsModule, UsersModule],
+  controllers: [MessagesController],
+  providers: [MessageWriter, MessagesService],
+  exports: [MessagesService],
+})
+export class MessagesModule {}

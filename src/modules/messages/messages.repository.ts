@@ -1,0 +1,606 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SqlRunner, Tx } from '../rooms/sql';
+import { planBatch, sendKey } from './message-batch-plan';
+
+/** A reaction summary relative to one viewer. */
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  /** Whether the viewer is among the reactors (false when there is no viewer). */
+  me: boolean;
+}
+
+/** A message as the domain sees it (no TypeORM types beyond this repository). */
+export interface MessageRecord {
+  id: string;
+  roomId: string;
+  seq: number;
+  rev: number;
+  senderId: string;
+  clientMessageId: string;
+  content: string | null;
+  parentId: string | null;
+  threadReplyCount: number;
+  mentions: string[];
+  createdAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+  reactions: ReactionSummary[];
+}
+
+/** A validated send, ready to be stored. */
+export interface NewMessage {
+  roomId: string;
+  senderId: string;
+  clientMessageId: string;
+  content: string;
+  parentId: string | null;
+  mentions: string[];
+}
+
+export type StoreOutcome =
+  | { kind: 'created'; record: MessageRecord }
+  /** An earlier send with the same (room, sender, clientMessageId); reactions are not loaded. */
+  | { kind: 'existing'; record: MessageRecord }
+  | { kind: 'room-gone' };
+
+/** What a deletion changed, for the `message.deleted` event. */
+export interface Tombstone {
+  id: string;
+  roomId: string;
+  seq: number;
+  rev: number;
+}
+
+export type ReactionChange = { kind: 'changed'; rev: number } | { kind: 'unchanged' } | { kind: 'deleted' };
+
+export interface SeqPageQuery {
+  roomId: string;
+  /** Thread replies of this parent only. */
+  parentId?: string;
+  /** Newest first, seq < before (Infinity for the newest page). */
+  before?: number;
+  /** Oldest first, seq > after. */
+  after?: number;
+  /** Rows to fetch (the caller asks for one more than it shows). */
+  limit: number;
+}
+
+/** Position of a search hit in the result order (rank desc, seq desc, id desc). */
+export type SearchKey = [rank: number, seq: number, id: string];
+
+export interface MessageRow {
+  id: string;
+  room_id: string;
+  seq: number;
+  rev: number;
+  sender_id: string;
+  client_message_id: string;
+  content: string | null;
+  parent_id: string | null;
+  thread_reply_count: number;
+  mentions: string[];
+  created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+}
+
+const COLUMNS = [
+  'id',
+  'room_id',
+  'seq',
+  'rev',
+  'sender_id',
+  'client_message_id',
+  'content',
+  'parent_id',
+  'thread_reply_count',
+  'mentions',
+  'created_at',
+  'edited_at',
+  'deleted_at',
+] as const;
+
+/** `m.id, m.room_id, ...`, or with a prefix `m.id AS lm_id, ...` for rows that join a message to something else. */
+export function messageColumns(alias: string, prefix = ''): string {
+  return COLUMNS.map((column) => `${alias}.${column}${prefix ? ` AS ${prefix}${column}` : ''}`).join(', ');
+}
+
+/** Reads a message out of a row selected with `messageColumns(alias, prefix)`; null when the join found none. */
+export function messageFromRow(row: Record<string, unknown>, prefix = ''): MessageRecord | null {
+  const get = (column: (typeof COLUMNS)[number]): unknown => row[`${prefix}${column}`];
+  if (get('id') === null || get('id') === undefined) return null;
+  return {
+    id: get('id') as string,
+    roomId: get('room_id') as string,
+    seq: get('seq') as number,
+    rev: get('rev') as number,
+    senderId: get('sender_id') as string,
+    clientMessageId: get('client_message_id') as string,
+    content: get('content') as string | null,
+    parentId: get('parent_id') as string | null,
+    threadReplyCount: get('thread_reply_count') as number,
+    mentions: (get('mentions') as string[] | null) ?? [],
+    createdAt: get('created_at') as Date,
+    editedAt: get('edited_at') as Date | null,
+    deletedAt: get('deleted_at') as Date | null,
+    reactions: [],
+  };
+}
+
+function fromRow(row: MessageRow): MessageRecord {
+  return messageFromRow(row as unknown as Record<string, unknown>)!;
+}
+
+/**
+ * The messages tables (messages, message_edits, message_reactions). Lock order, everywhere: the room row first
+ * (every change takes the room's next rev from it), then message rows; so writers of one room queue on the room
+ * row and never deadlock.
+ */
+@Injectable()
+export class MessagesRepository {
+  private readonly sql: SqlRunner;
+
+  constructor(dataSource: DataSource) {
+    this.sql = new SqlRunner(dataSource);
+  }
+
+  async findById(id: string, viewerId: string | null): Promise<MessageRecord | null> {
+    const row = await this.sql.one<MessageRow>(
+      `SELECT ${messageColumns('m')} FROM messages m WHERE m.id = $1`,
+      [id],
+    );
+    return row ? (await this.withReactions([fromRow(row)], viewerId))[0] : null;
+  }
+
+  /**
+   * The message with the caller's role in its room, or null when the message does not exist, its room is
+   * deleted, or the caller is not a member (all of which answer 404).
+   */
+  async findVisible(
+    id: string,
+    userId: string,
+  ): Promise<{ message: MessageRecord; role: string; roomType: string } | null> {
+    const row = await this.sql.one<MessageRow & { role: string; room_type: string }>(
+      `SELECT ${messageColumns('m')}, rm.role, r.type AS room_type
+         FROM messages m
+         JOIN rooms r ON r.id = m.room_id AND r.deleted_at IS NULL
+         JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $2
+        WHERE m.id = $1`,
+      [id, userId],
+    );
+    if (!row) return null;
+    const [message] = await this.withReactions([fromRow(row)], userId);
+    return { message, role: row.role, roomType: row.room_type };
+  }
+
+  async findByClientMessageId(
+    roomId: string,
+    senderId: string,
+    clientMessageId: string,
+  ): Promise<MessageRecord | null> {
+    const row = await this.sql.one<MessageRow>(
+      `SELECT ${messageColumns('m')} FROM messages m
+        WHERE m.room_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
+      [roomId, senderId, clientMessageId],
+    );
+    return row ? (await this.withReactions([fromRow(row)], senderId))[0] : null;
+  }
+
+  /** What a reply needs to know about its parent. */
+  async findParent(
+    roomId: string,
+    parentId: string,
+  ): Promise<{ id: string; parentId: string | null; deletedAt: Date | null } | null> {
+    const row = await this.sql.one<{ id: string; parent_id: string | null; deleted_at: Date | null }>(
+      'SELECT id, parent_id, deleted_at FROM messages WHERE id = $1 AND room_id = $2',
+      [parentId, roomId],
+    );
+    return row && { id: row.id, parentId: row.parent_id, deletedAt: row.deleted_at };
+  }
+
+  /** One page by seq: newest first with `before` (or neither), oldest first with `after`. */
+  async findPageBySeq(query: SeqPageQuery, viewerId: string): Promise<MessageRecord[]> {
+    const params: unknown[] = [query.roomId, query.limit];
+    const where = ['m.room_id = $1'];
+    if (query.parentId !== undefined) {
+      params.push(query.parentId);
+      where.push(`m.parent_id = $${params.length}`);
+    }
+    let order = 'DESC';
+    if (query.after !== undefined) {
+      params.push(query.after);
+      where.push(`m.seq > $${params.length}`);
+      order = 'ASC';
+    } else if (query.before !== undefined && Number.isFinite(query.before)) {
+      params.push(query.before);
+      where.push(`m.seq < $${params.length}`);
+    }
+    const rows = await this.sql.rows<MessageRow>(
+      `SELECT ${messageColumns('m')} FROM messages m
+        WHERE ${where.join(' AND ')}
+        ORDER BY m.seq ${order}
+        LIMIT $2`,
+      params,
+    );
+    return this.withReactions(rows.map(fromRow), viewerId);
+  }
+
+  /**
+   * Messages whose rev is above `sinceRev`, in rev order, and the room's current rev, read in ONE statement so
+   * both come from the same snapshot (a separate read of the room could see a rev whose message this page missed).
+   * Null when the room does not exist.
+   */
+  async findChangesSince(
+    roomId: string,
+    sinceRev: number,
+    limit: number,
+    viewerId: string | null,
+  ): Promise<{ messages: MessageRecord[]; roomRev: number } | null> {
+    const rows = await this.sql.rows<MessageRow & { room_rev: number }>(
+      `SELECT r.rev AS room_rev, ${messageColumns('m')}
+         FROM rooms r
+         LEFT JOIN LATERAL (
+           SELECT ${COLUMNS.join(', ')} FROM messages WHERE room_id = r.id AND rev > $2 ORDER BY rev LIMIT $3
+         ) m ON true
+        WHERE r.id = $1 AND r.deleted_at IS NULL
+        ORDER BY m.rev`,
+      [roomId, sinceRev, limit],
+    );
+    if (rows.length === 0) return null;
+    const messages = rows.filter((row) => row.id !== null).map(fromRow);
+    return { messages: await this.withReactions(messages, viewerId), roomRev: rows[0].room_rev };
+  }
+
+  /**
+   * Full-text search over the live messages of rooms `userId` belongs to, best match first (rank, then newest).
+   * `websearch_to_tsquery` accepts anything a user types (quotes, `or`, `-word`) without syntax errors.
+   */
+  async search(
+    userId: string,
+    text: string,
+    roomId: string | undefined,
+    after: SearchKey | undefined,
+    limit: number,
+  ): Promise<Array<{ message: MessageRecord; key: SearchKey }>> {
+    const rows = await this.sql.rows<MessageRow & { rank: number }>(
+      `SELECT ${messageColumns('m')}, ts_rank(m.search_vector, query) AS rank
+         FROM websearch_to_tsquery('simple', $1) AS query,
+              messages m
+         JOIN rooms r ON r.id = m.room_id AND r.deleted_at IS NULL
+         JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $2
+        WHERE m.search_vector @@ query
+          AND m.deleted_at IS NULL
+          AND ($3::uuid IS NULL OR m.room_id = $3::uuid)
+          AND ($4::real IS NULL OR (ts_rank(m.search_vector, query), m.seq, m.id) < ($4::real, $5::int, $6::uuid))
+        ORDER BY rank DESC, m.seq DESC, m.id DESC
+        LIMIT $7`,
+      [text, userId, roomId ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit],
+    );
+    const messages = await this.withReactions(rows.map(fromRow), userId);
+    return messages.map((message, index) => ({
+      message,
+      key: [rows[index].rank, message.seq, message.id],
+    }));
+  }
+
+  /** Every message `senderId` wrote, oldest first (for the account export). */
+  async findBySender(senderId: string): Promise<MessageRecord[]> {
+    const rows = await this.sql.rows<MessageRow>(
+      `SELECT ${messageColumns('m')} FROM messages m WHERE m.sender_id = $1 ORDER BY m.created_at, m.room_id, m.seq`,
+      [senderId],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Rooms in which `senderId` has live messages (account deletion tombstones them room by room). */
+  async findRoomsWithLiveMessagesOf(senderId: string): Promise<string[]> {
+    const rows = await this.sql.rows<{ room_id: string }>(
+      'SELECT DISTINCT room_id FROM messages WHERE sender_id = $1 AND deleted_at IS NULL ORDER BY room_id',
+      [senderId],
+    );
+    return rows.map((row) => row.room_id);
+  }
+
+  /** Fills in `reactions` (relative to `viewerId`; me=false without a viewer) with one query for all records. */
+  async withReactions(records: MessageRecord[], viewerId: string | null): Promise<MessageRecord[]> {
+    const live = records.filter((record) => record.deletedAt === null).map((record) => record.id);
+    if (live.length === 0) return records;
+    const rows = await this.sql.rows<{ message_id: string; emoji: string; count: number; me: boolean }>(
+      `SELECT message_id, emoji, count(*)::int AS count, coalesce(bool_or(user_id = $2::uuid), false) AS me
+         FROM message_reactions
+        WHERE message_id = ANY($1::uuid[])
+        GROUP BY message_id, emoji
+        ORDER BY message_id, min(created_at), emoji`,
+      [live, viewerId],
+    );
+    const byMessage = new Map<string, ReactionSummary[]>();
+    for (const row of rows) {
+      const list = byMessage.get(row.message_id) ?? [];
+      list.push({ emoji: row.emoji, count: row.count, me: row.me });
+      byMessage.set(row.message_id, list);
+    }
+    return records.map((record) => ({ ...record, reactions: byMessage.get(record.id) ?? [] }));
+  }
+
+  /**
+   * Stores a batch of sends in ONE transaction: lock the rooms, find already-stored sends, number the rest
+   * (planBatch), move the room counters, insert every new row with one statement, bump thread counters, commit.
+   * Returns one outcome per item, in order.
+   */
+  async storeBatch(items: readonly NewMessage[]): Promise<StoreOutcome[]> {
+    return this.sql.transaction(async (tx) => {
+      const roomIds = [...new Set(items.map((item) => item.roomId))];
+      // ORDER BY + FOR UPDATE locks in id order: two batches sharing rooms wait for each other, never deadlock.
+      // The lock also makes the duplicate check below exact: every insert into a room holds its room row.
+      const locked = await tx.rows<{ id: string; last_seq: number; rev: number }>(
+        `SELECT id, last_seq, rev FROM rooms
+          WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL
+          ORDER BY id
+          FOR UPDATE`,
+        [roomIds],
+      );
+      const counters = new Map(locked.map((room) => [room.id, { lastSeq: room.last_seq, rev: room.rev }]));
+      const stored = await this.findStored(tx, items);
+      const plan = planBatch(items, counters, new Set(stored.keys()));
+
+      if (plan.rooms.size > 0) {
+        const roomUpdates = [...plan.rooms.entries()];
+        await tx.rows(
+          `UPDATE rooms r
+              SET last_seq = v.last_seq, rev = v.rev, last_activity_at = now()
+             FROM unnest($1::uuid[], $2::int[], $3::int[]) AS v(id, last_seq, rev)
+            WHERE r.id = v.id`,
+          [
+            roomUpdates.map(([id]) => id),
+            roomUpdates.map(([, room]) => room.lastSeq),
+            roomUpdates.map(([, room]) => room.rev),
+          ],
+        );
+      }
+
+      const created = new Map<number, MessageRecord>();
+      const fresh = plan.entries.flatMap((entry, index) => (entry.kind === 'new' ? [{ entry, index }] : []));
+      if (fresh.length > 0) {
+        const params: unknown[] = [];
+        const values = fresh.map(({ entry, index }) => {
+          const item = items[index];
+          params.push(
+            item.roomId,
+            entry.seq,
+            entry.rev,
+            item.senderId,
+            item.clientMessageId,
+            item.content,
+            item.parentId,
+            item.mentions,
+          );
+          const n = params.length - 8;
+          return `(gen_random_uuid(), $${n + 1}::uuid, $${n + 2}::int, $${n + 3}::int, $${n + 4}::uuid, $${n + 5}, $${n + 6}, $${n + 7}::uuid, $${n + 8}::uuid[])`;
+        });
+        const rows = await tx.rows<MessageRow>(
+          `INSERT INTO messages (id, room_id, seq, rev, sender_id, client_message_id, content, parent_id, mentions)
+           VALUES ${values.join(', ')}
+           RETURNING ${COLUMNS.join(', ')}`,
+          params,
+        );
+        const byPosition = new Map(rows.map((row) => [`${row.room_id} ${row.seq}`, fromRow(row)]));
+        for (const { entry, index } of fresh) {
+          if (entry.kind === 'new')
+            created.set(index, byPosition.get(`${items[index].roomId} ${entry.seq}`)!);
+        }
+      }
+
+      if (plan.threadReplies.size > 0) {
+        const threads = [...plan.threadReplies.entries()];
+        await tx.rows(
+          `UPDATE messages m SET thread_reply_count = m.thread_reply_count + v.n
+             FROM unnest($1::uuid[], $2::int[]) AS v(id, n)
+            WHERE m.id = v.id`,
+          [threads.map(([id]) => id), threads.map(([, n]) => n)],
+        );
+      }
+
+      return plan.entries.map((entry, index): StoreOutcome => {
+        switch (entry.kind) {
+          case 'new':
+            return { kind: 'created', record: created.get(index)! };
+          case 'existing':
+            return { kind: 'existing', record: stored.get(entry.key)! };
+          case 'duplicate':
+            return { kind: 'existing', record: created.get(entry.of)! };
+          case 'room-gone':
+            return { kind: 'room-gone' };
+        }
+      });
+    });
+  }
+
+  private async findStored(tx: Tx, items: readonly NewMessage[]): Promise<Map<string, MessageRecord>> {
+    const rows = await tx.rows<MessageRow>(
+      `SELECT ${messageColumns('m')}
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(room_id, sender_id, client_message_id)
+         JOIN messages m
+           ON m.room_id = k.room_id AND m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
+      [
+        items.map((item) => item.roomId),
+        items.map((item) => item.senderId),
+        items.map((item) => item.clientMessageId),
+      ],
+    );
+    return new Map(rows.map((row) => [sendKey(fromRow(row)), fromRow(row)]));
+  }
+
+  /** Takes the room's next rev (locking the room row); null when the room is gone. */
+  private async nextRev(tx: Tx, roomId: string): Promise<number | null> {
+    const room = await tx.one<{ rev: number }>(
+      'UPDATE rooms SET rev = rev + 1 WHERE id = $1 AND deleted_at IS NULL RETURNING rev',
+      [roomId],
+    );
+    return room?.rev ?? null;
+  }
+
+  /**
+   * Replaces the content of a live message, keeping the previous version in message_edits. Returns the updated
+   * message, or 'deleted' when it was deleted meanwhile, or null when the room is gone.
+   */
+  async edit(
+    id: string,
+    roomId: string,
+    content: string,
+    mentions: string[],
+  ): Promise<MessageRecord | 'deleted' | null> {
+    return this.sql.transaction(async (tx) => {
+      const rev = await this.nextRev(tx, roomId);
+      if (rev === null) {
+        tx.discard();
+        return null;
+      }
+      const previous = await tx.one<{ content: string }>(
+        'SELECT content FROM messages WHERE id = $1 AND room_id = $2 AND deleted_at IS NULL FOR UPDATE',
+        [id, roomId],
+      );
+      if (!previous) {
+        tx.discard();
+        return 'deleted';
+      }
+      await tx.rows(
+        'INSERT INTO message_edits (id, message_id, content) VALUES (gen_random_uuid(), $1, $2)',
+        [id, previous.content],
+      );
+      const row = await tx.one<MessageRow>(
+        `UPDATE messages SET content = $2, mentions = $3::uuid[], edited_at = now(), rev = $4
+          WHERE id = $1
+          RETURNING ${COLUMNS.join(', ')}`,
+        [id, content, mentions, rev],
+      );
+      return fromRow(row!);
+    });
+  }
+
+  /**
+   * Turns a live message into a tombstone (content and mentions gone, reactions and previous versions removed)
+   * with the room's next rev. Returns null when it was already deleted (nothing changes, no rev is used).
+   */
+  async tombstone(id: string, roomId: string): Promise<Tombstone | null> {
+    return this.sql.transaction(async (tx) => {
+      const rev = await this.nextRev(tx, roomId);
+      const row =
+        rev === null
+          ? null
+          : await tx.one<{ id: string; room_id: string; seq: number; rev: number; parent_id: string | null }>(
+              `UPDATE messages SET content = NULL, mentions = '{}', deleted_at = now(), rev = $3
+                WHERE id = $1 AND room_id = $2 AND deleted_at IS NULL
+                RETURNING id, room_id, seq, rev, parent_id`,
+              [id, roomId, rev],
+            );
+      if (!row) {
+        tx.discard();
+        return null;
+      }
+      await tx.rows('DELETE FROM message_reactions WHERE message_id = $1', [id]);
+      await tx.rows('DELETE FROM message_edits WHERE message_id = $1', [id]);
+      if (row.parent_id) {
+        await tx.rows(
+          'UPDATE messages SET thread_reply_count = greatest(thread_reply_count - 1, 0) WHERE id = $1',
+          [row.parent_id],
+        );
+      }
+      return { id: row.id, roomId: row.room_id, seq: row.seq, rev: row.rev };
+    });
+  }
+
+  /**
+   * Tombstones every live message of `senderId` in one room, each with its own new rev (in seq order), in one
+   * transaction. Returns what changed.
+   */
+  async tombstoneAllBySender(roomId: string, senderId: string): Promise<Tombstone[]> {
+    return this.sql.transaction(async (tx) => {
+      const room = await tx.one<{ rev: number }>('SELECT rev FROM rooms WHERE id = $1 FOR UPDATE', [roomId]);
+      if (!room) return [];
+      const rows = await tx.rows<{
+        id: string;
+        room_id: string;
+        seq: number;
+        rev: number;
+        parent_id: string | null;
+      }>(
+        `WITH targets AS (
+           SELECT id, row_number() OVER (ORDER BY seq) AS n
+             FROM messages
+            WHERE room_id = $1 AND sender_id = $2 AND deleted_at IS NULL
+         )
+         UPDATE messages m
+            SET content = NULL, mentions = '{}', deleted_at = now(), rev = $3 + t.n
+           FROM targets t
+          WHERE m.id = t.id
+          RETURNING m.id, m.room_id, m.seq, m.rev, m.parent_id`,
+        [roomId, senderId, room.rev],
+      );
+      if (rows.length === 0) return [];
+      const ids = rows.map((row) => row.id);
+      await tx.rows('UPDATE rooms SET rev = $2 WHERE id = $1', [roomId, room.rev + rows.length]);
+      await tx.rows('DELETE FROM message_reactions WHERE message_id = ANY($1::uuid[])', [ids]);
+      await tx.rows('DELETE FROM message_edits WHERE message_id = ANY($1::uuid[])', [ids]);
+      const parents = rows.flatMap((row) => (row.parent_id ? [row.parent_id] : []));
+      if (parents.length > 0) {
+        await tx.rows(
+          `UPDATE messages m SET thread_reply_count = greatest(m.thread_reply_count - v.n, 0)
+             FROM (SELECT id, count(*)::int AS n FROM unnest($1::uuid[]) AS id GROUP BY id) v
+            WHERE m.id = v.id`,
+          [parents],
+        );
+      }
+      return rows
+        .map((row) => ({ id: row.id, roomId: row.room_id, seq: row.seq, rev: row.rev }))
+        .sort((a, b) => a.rev - b.rev);
+    });
+  }
+
+  /** Adds a reaction; a repeat is a no-op that takes no rev. */
+  async addReaction(id: string, roomId: string, userId: string, emoji: string): Promise<ReactionChange> {
+    return this.sql.transaction(async (tx) => {
+      const rev = await this.nextRev(tx, roomId);
+      const live =
+        rev !== null &&
+        (await tx.one('UPDATE messages SET rev = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING id', [
+          id,
+          rev,
+        ]));
+      if (!live) {
+        tx.discard();
+        return { kind: 'deleted' };
+      }
+      const inserted = await tx.one(
+        `INSERT INTO message_reactions (message_id, user_id, emoji) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING message_id`,
+        [id, userId, emoji],
+      );
+      if (!inserted) {
+        tx.discard();
+        return { kind: 'unchanged' };
+      }
+      return { kind: 'changed', rev: rev! };
+    });
+  }
+
+  /** Removes a reaction; removing an absent one is a no-op that takes no rev. */
+  async removeReaction(id: string, roomId: string, userId: string, emoji: string): Promise<ReactionChange> {
+    return this.sql.transaction(async (tx) => {
+      const rev = await this.nextRev(tx, roomId);
+      const removed =
+        rev !== null &&
+        (await tx.one(
+          'DELETE FROM message_reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3 RETURNING message_id',
+          [id, userId, emoji],
+        ));
+      if (!removed) {
+        tx.discard();
+        return { kind: 'unchanged' };
+      }
+      await tx.rows('UPDATE messages SET rev = $2 WHERE id = $1', [id, rev]);
+      return { kind: 'changed', rev: rev! };
+    });
+  }
+}
