@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -47,6 +48,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
         connectSrc: ["'self'"],
       },
     },
+  });
+  // Uploads stream through @fastify/multipart: one file per request, capped at MEDIA_MAX_BYTES while reading.
+  await app.register(multipart, {
+    limits: { fileSize: config.media.maxBytes, files: 1, fields: 4, parts: 5, fieldSize: 1024 },
   });
   app.enableCors({
     origin: config.corsOrigins,

@@ -5,7 +5,6 @@ import {
   makeGaugeProvider,
   makeHistogramProvider,
 } from '@willsoto/nestjs-prometheus';
-import { NotificationsModule } from '../notifications/notifications.module';
 import { HttpMetrics } from './http-metrics';
 import { METRIC } from './metrics.constants';
 import { MetricsController } from './metrics.controller';
@@ -42,10 +41,7 @@ const providers = [
 /** Every Prometheus metric Parley exports is declared here, so names stay in one place. */
 @Global()
 @Module({
-  imports: [
-    PrometheusModule.register({ controller: MetricsController, defaultMetrics: { enabled: true } }),
-    NotificationsModule,
-  ],
+  imports: [PrometheusModule.register({ controller: MetricsController, defaultMetrics: { enabled: true } })],
   providers,
   exports: providers,
 })
