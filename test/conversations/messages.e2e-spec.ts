@@ -104,8 +104,9 @@ describe('messages', () => {
         400,
         'VALIDATION_FAILED',
       );
+      // An id that is not one of the sender's uploads (here: no upload at all) is refused.
       expect(attachments.details).toEqual([
-        { field: 'attachmentIds', message: 'attachments are not supported until media uploads exist' },
+        { field: 'attachmentIds', message: 'every attachment must be media you uploaded' },
       ]);
       // Exactly 4000 characters (after trimming) is fine, as is a 64-character clientMessageId.
       await api.send(alice, room.id, ` ${'y'.repeat(4000)} `, { clientMessageId: 'c'.repeat(64) });

@@ -199,6 +199,133 @@ describe('media', () => {
     expectError(await upload(app, undefined, Buffer.from('x'), 'a.txt'), 401);
   });
 
+  describe('as message attachments', () => {
+    const send = (user: RegisteredUser, roomId: string, body: Record<string, unknown>) =>
+      http.post(`/api/v1/rooms/${roomId}/messages`, body, { token: user.accessToken });
+
+    it('shows attachments on the message and lets room members, and only them, fetch them', async () => {
+      const carol = await registerUser(app);
+      const room = await http.post(
+        '/api/v1/rooms',
+        { type: 'group', name: 'photos', memberIds: [bob.user.id] },
+        { token: alice.accessToken },
+      );
+      expect(room.status).toBe(201);
+      const photo = (await upload(app, alice.accessToken, await png(40, 30), 'cat.png', 'image/png')).body;
+      const notes = (await upload(app, alice.accessToken, Buffer.from('notes'), 'notes.txt')).body;
+      expectError(
+        await http.get(`/api/v1/media/${photo.id}`, { token: bob.accessToken }),
+        404,
+        'MEDIA_NOT_FOUND',
+      );
+
+      const sent = await send(alice, room.body.id, {
+        clientMessageId: 'with-files',
+        content: 'look',
+        attachmentIds: [notes.id, photo.id],
+      });
+      expect(sent.status).toBe(201);
+      expect(sent.body.attachments).toEqual([
+        { id: notes.id, fileName: 'notes.txt', mimeType: 'text/plain', size: 5, hasThumbnail: false },
+        expect.objectContaining({
+          id: photo.id,
+          fileName: 'cat.png',
+          mimeType: 'image/png',
+          width: 40,
+          height: 30,
+        }),
+      ]);
+      const page = await http.get(`/api/v1/rooms/${room.body.id}/messages`, { token: bob.accessToken });
+      expect(page.body.items[0].attachments.map((a: { id: string }) => a.id)).toEqual([notes.id, photo.id]);
+
+      expect((await http.get(`/api/v1/media/${photo.id}`, { token: bob.accessToken })).status).toBe(200);
+      const bytes = await getBytes(app, `/api/v1/media/${notes.id}/content`, bob.accessToken);
+      expect(bytes.bytes.toString()).toBe('notes');
+      expectError(
+        await http.get(`/api/v1/media/${photo.id}`, { token: carol.accessToken }),
+        404,
+        'MEDIA_NOT_FOUND',
+      );
+
+      // Once the message is deleted, the tombstone carries nothing and members lose sight of the files.
+      expect(
+        (await http.delete(`/api/v1/messages/${sent.body.id}`, undefined, { token: alice.accessToken }))
+          .status,
+      ).toBe(204);
+      const tombstone = await http.get(`/api/v1/messages/${sent.body.id}`, { token: bob.accessToken });
+      expect(tombstone.body.attachments).toEqual([]);
+      expectError(
+        await http.get(`/api/v1/media/${photo.id}`, { token: bob.accessToken }),
+        404,
+        'MEDIA_NOT_FOUND',
+      );
+      expect((await http.get(`/api/v1/media/${photo.id}`, { token: alice.accessToken })).status).toBe(200);
+    });
+
+    it("refuses someone else's upload, duplicates and more than ten", async () => {
+      const room = await http.post(
+        '/api/v1/rooms',
+        { type: 'group', name: 'refusals', memberIds: [bob.user.id] },
+        { token: alice.accessToken },
+      );
+      const bobs = (await upload(app, bob.accessToken, Buffer.from('bob file'), 'b.txt')).body;
+      const mine = (await upload(app, alice.accessToken, Buffer.from('mine'), 'm.txt')).body;
+      const refused = expectError(
+        await send(alice, room.body.id, { clientMessageId: 'x1', content: 'x', attachmentIds: [bobs.id] }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(refused.details).toEqual([
+        { field: 'attachmentIds', message: 'every attachment must be media you uploaded' },
+      ]);
+      expectError(
+        await send(alice, room.body.id, {
+          clientMessageId: 'x2',
+          content: 'x',
+          attachmentIds: [mine.id, mine.id],
+        }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      const eleven = Array.from({ length: 11 }, () => mine.id);
+      expectError(
+        await send(alice, room.body.id, { clientMessageId: 'x3', content: 'x', attachmentIds: eleven }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      // Nothing was stored by the refused sends.
+      expect(
+        (await http.get(`/api/v1/rooms/${room.body.id}`, { token: alice.accessToken })).body.lastSeq,
+      ).toBe(0);
+    });
+  });
+
+  describe('as an avatar', () => {
+    it('accepts only an own image, and then anyone signed in can fetch it', async () => {
+      const carol = await registerUser(app);
+      const photo = (await upload(app, carol.accessToken, await png(16, 16), 'me.png', 'image/png')).body;
+      const text = (await upload(app, carol.accessToken, Buffer.from('not an image'), 'me.txt')).body;
+      const bobsPhoto = (await upload(app, bob.accessToken, await png(8, 8), 'bob.png', 'image/png')).body;
+      for (const id of [text.id, bobsPhoto.id]) {
+        expectError(
+          await http.patch('/api/v1/users/me', { avatarMediaId: id }, { token: carol.accessToken }),
+          400,
+          'VALIDATION_FAILED',
+        );
+      }
+      const me = await http.patch(
+        '/api/v1/users/me',
+        { avatarMediaId: photo.id },
+        { token: carol.accessToken },
+      );
+      expect(me.status).toBe(200);
+      expect(me.body.avatarMediaId).toBe(photo.id);
+      const profile = await http.get(`/api/v1/users/${carol.user.id}`, { token: alice.accessToken });
+      expect(profile.body.avatarMediaId).toBe(photo.id);
+      expect((await getBytes(app, `/api/v1/media/${photo.id}/content`, alice.accessToken)).status).toBe(200);
+    });
+  });
+
   describe('with a small upload limit', () => {
     let small: TestApp;
     beforeAll(async () => {

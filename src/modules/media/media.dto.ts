@@ -33,3 +33,26 @@ export function toMediaDto(media: Media): MediaDto {
   if (media.height !== null) dto.height = media.height;
   return dto;
 }
+
+/** What a message shows of an attached upload. */
+export interface MediaSummary {
+  id: string;
+  fileName: string;
+  mimeType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  hasThumbnail: boolean;
+}
+
+export function toMediaSummary(media: Media): MediaSummary {
+  return {
+    id: media.id,
+    fileName: media.fileName,
+    mimeType: media.mimeType,
+    size: media.size,
+    width: media.width,
+    height: media.height,
+    hasThumbnail: media.hasThumbnail,
+  };
+}

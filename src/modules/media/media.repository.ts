@@ -19,8 +19,8 @@ export class MediaRepository {
   }
 
   /**
-   * The media row if `viewerId` may see it: the uploader, or a member of a room where a live message carries it
-   * as an attachment.
+   * The media row if `viewerId` may see it: the uploader; a member of a room where a live message carries it as
+   * an attachment; or anyone, for a user's current avatar (shown on public profiles).
    */
   async findVisible(id: string, viewerId: string): Promise<Media | null> {
     const rows: Array<{ id: string }> = await this.dataSource.query(
@@ -30,7 +30,8 @@ export class MediaRepository {
                 SELECT 1 FROM message_attachments a
                   JOIN messages msg ON msg.id = a.message_id AND msg.deleted_at IS NULL
                   JOIN room_members rm ON rm.room_id = msg.room_id AND rm.user_id = $2
-                 WHERE a.media_id = m.id))`,
+                 WHERE a.media_id = m.id)
+            OR EXISTS (SELECT 1 FROM users u WHERE u.avatar_media_id = m.id AND u.deleted_at IS NULL))`,
       [id, viewerId],
     );
     return rows.length ? this.findById(id) : null;

@@ -1,11 +1,12 @@
 import { InjectQueue } from '@nestjs/bull';
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { AppException } from '../../common/errors/app-exception';
 import { ErrorCode } from '../../common/errors/error-codes';
+import { UsersService } from '../users/users.service';
 import { parseByteRange } from './byte-range';
 import { detectMimeType } from './detect-type';
 import { contentDisposition, sanitizeFileName } from './file-name';
@@ -16,7 +17,7 @@ import {
   THUMBNAIL_JOB,
   THUMBNAIL_MIME_TYPES,
 } from './media.constants';
-import { MediaDto, toMediaDto } from './media.dto';
+import { MediaDto, MediaSummary, toMediaDto, toMediaSummary } from './media.dto';
 import type { Media } from './media.entity';
 import { MediaRepository } from './media.repository';
 import { MediaStorage } from './media.storage';
@@ -34,12 +35,13 @@ export interface MediaContent {
 }
 
 @Injectable()
-export class MediaService {
+export class MediaService implements OnModuleInit {
   private readonly logger = new Logger('Media');
 
   constructor(
     private readonly repository: MediaRepository,
     private readonly storage: MediaStorage,
+    private readonly users: UsersService,
     @InjectQueue(MEDIA_QUEUE) private readonly queue: Queue,
   ) {}
 
@@ -155,21 +157,29 @@ export class MediaService {
     };
   }
 
-  /** Attachments must be the sender's own uploads; returns them in the order given. */
-  async assertOwned(ownerId: string, ids: string[]): Promise<MediaDto[]> {
-    const unique = [...new Set(ids)];
-    const owned = await this.repository.findOwned(unique, ownerId);
-    if (owned.length !== unique.length) {
+  /**
+   * The caller's own uploads among `ids`, in the order given, for attaching to a message; 400 if any is not
+   * theirs (or does not exist), so nobody can attach, and thereby reveal, someone else's file.
+   */
+  async findOwnedForAttachment(ownerId: string, ids: string[]): Promise<MediaSummary[]> {
+    if (ids.length === 0) return [];
+    const owned = new Map((await this.repository.findOwned(ids, ownerId)).map((media) => [media.id, media]));
+    if (owned.size !== new Set(ids).size) {
       throw AppException.validation([
         { field: 'attachmentIds', message: 'every attachment must be media you uploaded' },
       ]);
     }
-    const byId = new Map(owned.map((media) => [media.id, media]));
-    return unique.map((id) => toMediaDto(byId.get(id)!));
+    return ids.map((id) => toMediaSummary(owned.get(id)!));
   }
 
-  async listOwn(ownerId: string): Promise<MediaDto[]> {
-    return (await this.repository.findByOwner(ownerId)).map(toMediaDto);
+  onModuleInit(): void {
+    this.users.registerExportSection('media', async (userId) =>
+      (await this.repository.findByOwner(userId)).map(toMediaDto),
+    );
+    this.users.registerAvatarValidator(async (userId, mediaId) => {
+      const [media] = await this.repository.findOwned([mediaId], userId);
+      return media !== undefined && THUMBNAIL_MIME_TYPES.has(media.mimeType);
+    });
   }
 
   private async findVisible(viewerId: string, id: string): Promise<Media> {

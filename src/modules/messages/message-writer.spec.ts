@@ -22,6 +22,7 @@ function record(message: NewMessage, seq: number): MessageRecord {
     editedAt: null,
     deletedAt: null,
     reactions: [],
+    attachments: message.attachments,
   };
 }
 
@@ -33,6 +34,7 @@ function send(clientMessageId: string, roomId = 'room-1'): NewMessage {
     content: clientMessageId,
     parentId: null,
     mentions: [],
+    attachments: [],
   };
 }
 

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform, TransformFnParams, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayUnique,
   IsArray,
   IsInt,
   IsOptional,
@@ -13,11 +14,11 @@ import {
   NotContains,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/http/pagination';
-import type { MessageRecord } from './messages.repository';
+import type { AttachmentSummary, MessageRecord } from './messages.repository';
 
 export const MAX_CONTENT_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 64;
-export const ATTACHMENTS_UNSUPPORTED = 'attachments are not supported until media uploads exist';
+export const MAX_ATTACHMENTS = 10;
 
 const trim = ({ value }: TransformFnParams): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -44,10 +45,11 @@ export class SendMessageDto {
   @IsUUID()
   parentId?: string | null;
 
-  /** Media to attach: must be empty until media uploads exist. */
+  /** Up to 10 of the sender's own uploads (POST /media), shown in this order. */
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(0, { message: ATTACHMENTS_UNSUPPORTED })
+  @ArrayMaxSize(MAX_ATTACHMENTS)
+  @ArrayUnique()
   @IsUUID(undefined, { each: true })
   attachmentIds?: string[];
 }
@@ -99,7 +101,7 @@ export class SearchMessagesQueryDto extends PageQueryDto {
   roomId?: string;
 }
 
-/** Reserved for media attachments; always empty until media uploads exist. */
+/** An upload carried by a message; fetch it with GET /media/:id/content (and /thumbnail for images). */
 export class MessageAttachmentDto {
   /** Media id. */
   id!: string;
@@ -107,6 +109,12 @@ export class MessageAttachmentDto {
   mimeType!: string;
   /** Bytes. */
   size!: number;
+  /** Pixels, for images. */
+  width?: number;
+  /** Pixels, for images. */
+  height?: number;
+  /** Whether GET /media/:id/thumbnail serves a thumbnail yet. */
+  hasThumbnail!: boolean;
 }
 
 /** How many users reacted with one emoji. */
@@ -136,7 +144,7 @@ export class MessageDto {
   parentId!: string | null;
   /** Live replies in this message's thread. */
   threadReplyCount!: number;
-  /** Always empty until media uploads exist. */
+  /** Uploads carried by the message (empty once deleted). */
   attachments!: MessageAttachmentDto[];
   reactions!: ReactionDto[];
   /** Ids of mentioned room members. */
@@ -161,7 +169,7 @@ export class MessagePageDto {
 
 /**
  * Maps a message for one viewer: `reactions[].me` is relative to whoever `record.reactions` was loaded for
- * (MessagesRepository.withReactions). Deleted messages show neither content nor mentions.
+ * (MessagesRepository.withDetails). Deleted messages show neither content nor mentions.
  */
 export function toMessageDto(record: MessageRecord): MessageDto {
   const deleted = record.deletedAt !== null;
@@ -175,11 +183,24 @@ export function toMessageDto(record: MessageRecord): MessageDto {
     content: deleted ? null : record.content,
     parentId: record.parentId,
     threadReplyCount: record.threadReplyCount,
-    attachments: [],
+    attachments: deleted ? [] : record.attachments.map(toAttachmentDto),
     reactions: deleted ? [] : record.reactions.map((reaction) => ({ ...reaction })),
     mentions: deleted ? [] : record.mentions,
     createdAt: record.createdAt.toISOString(),
     editedAt: record.editedAt?.toISOString() ?? null,
     deletedAt: record.deletedAt?.toISOString() ?? null,
   };
+}
+
+function toAttachmentDto(attachment: AttachmentSummary): MessageAttachmentDto {
+  const dto: MessageAttachmentDto = {
+    id: attachment.id,
+    fileName: attachment.fileName,
+    mimeType: attachment.mimeType,
+    size: attachment.size,
+    hasThumbnail: attachment.hasThumbnail,
+  };
+  if (attachment.width !== null) dto.width = attachment.width;
+  if (attachment.height !== null) dto.height = attachment.height;
+  return dto;
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MediaModule } from '../media/media.module';
 import { RoomsModule } from '../rooms/rooms.module';
 import { UsersModule } from '../users/users.module';
 import { MessageWriter } from './message-writer';
@@ -7,7 +8,7 @@ import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 
 @Module({
-  imports: [MessagesStoreModule, RoomsModule, UsersModule],
+  imports: [MessagesStoreModule, RoomsModule, UsersModule, MediaModule],
   controllers: [MessagesController],
   providers: [MessageWriter, MessagesService],
   exports: [MessagesService],

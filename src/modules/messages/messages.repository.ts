@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { MediaSummary } from '../media/media.dto';
 import { SqlRunner, Tx } from '../rooms/sql';
 import { planBatch, sendKey } from './message-batch-plan';
 
@@ -10,6 +11,9 @@ export interface ReactionSummary {
   /** Whether the viewer is among the reactors (false when there is no viewer). */
   me: boolean;
 }
+
+/** An uploaded file carried by a message, in the order the sender gave. */
+export type AttachmentSummary = MediaSummary;
 
 /** A message as the domain sees it (no TypeORM types beyond this repository). */
 export interface MessageRecord {
@@ -27,6 +31,7 @@ export interface MessageRecord {
   editedAt: Date | null;
   deletedAt: Date | null;
   reactions: ReactionSummary[];
+  attachments: AttachmentSummary[];
 }
 
 /** A validated send, ready to be stored. */
@@ -37,6 +42,8 @@ export interface NewMessage {
   content: string;
   parentId: string | null;
   mentions: string[];
+  /** The sender's own uploads (checked before the send enters a batch). */
+  attachments: AttachmentSummary[];
 }
 
 export type StoreOutcome =
@@ -126,11 +133,46 @@ export function messageFromRow(row: Record<string, unknown>, prefix = ''): Messa
     editedAt: get('edited_at') as Date | null,
     deletedAt: get('deleted_at') as Date | null,
     reactions: [],
+    attachments: [],
   };
 }
 
 function fromRow(row: MessageRow): MessageRecord {
   return messageFromRow(row as unknown as Record<string, unknown>)!;
+}
+
+interface AttachmentRow {
+  message_id: string;
+  id: string;
+  file_name: string;
+  mime_type: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  has_thumbnail: boolean;
+}
+
+function toAttachment(row: AttachmentRow): AttachmentSummary {
+  return {
+    id: row.id,
+    fileName: row.file_name,
+    mimeType: row.mime_type,
+    size: row.size,
+    width: row.width,
+    height: row.height,
+    hasThumbnail: row.has_thumbnail,
+  };
+}
+
+/** Groups rows by `message_id`, keeping their order. */
+function groupBy<R extends { message_id: string }, T>(rows: R[], map: (row: R) => T): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.message_id) ?? [];
+    list.push(map(row));
+    grouped.set(row.message_id, list);
+  }
+  return grouped;
 }
 
 /**
@@ -151,7 +193,7 @@ export class MessagesRepository {
       `SELECT ${messageColumns('m')} FROM messages m WHERE m.id = $1`,
       [id],
     );
-    return row ? (await this.withReactions([fromRow(row)], viewerId))[0] : null;
+    return row ? (await this.withDetails([fromRow(row)], viewerId))[0] : null;
   }
 
   /**
@@ -171,7 +213,7 @@ export class MessagesRepository {
       [id, userId],
     );
     if (!row) return null;
-    const [message] = await this.withReactions([fromRow(row)], userId);
+    const [message] = await this.withDetails([fromRow(row)], userId);
     return { message, role: row.role, roomType: row.room_type };
   }
 
@@ -185,7 +227,7 @@ export class MessagesRepository {
         WHERE m.room_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
       [roomId, senderId, clientMessageId],
     );
-    return row ? (await this.withReactions([fromRow(row)], senderId))[0] : null;
+    return row ? (await this.withDetails([fromRow(row)], senderId))[0] : null;
   }
 
   /** What a reply needs to know about its parent. */
@@ -224,7 +266,7 @@ export class MessagesRepository {
         LIMIT $2`,
       params,
     );
-    return this.withReactions(rows.map(fromRow), viewerId);
+    return this.withDetails(rows.map(fromRow), viewerId);
   }
 
   /**
@@ -250,7 +292,7 @@ export class MessagesRepository {
     );
     if (rows.length === 0) return null;
     const messages = rows.filter((row) => row.id !== null).map(fromRow);
-    return { messages: await this.withReactions(messages, viewerId), roomRev: rows[0].room_rev };
+    return { messages: await this.withDetails(messages, viewerId), roomRev: rows[0].room_rev };
   }
 
   /**
@@ -278,7 +320,7 @@ export class MessagesRepository {
         LIMIT $7`,
       [text, userId, roomId ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit],
     );
-    const messages = await this.withReactions(rows.map(fromRow), userId);
+    const messages = await this.withDetails(rows.map(fromRow), userId);
     return messages.map((message, index) => ({
       message,
       key: [rows[index].rank, message.seq, message.id],
@@ -303,25 +345,43 @@ export class MessagesRepository {
     return rows.map((row) => row.room_id);
   }
 
-  /** Fills in `reactions` (relative to `viewerId`; me=false without a viewer) with one query for all records. */
-  async withReactions(records: MessageRecord[], viewerId: string | null): Promise<MessageRecord[]> {
+  /**
+   * Fills in `reactions` (relative to `viewerId`; me=false without a viewer) and `attachments`, with one query
+   * each for all records. Tombstones get neither.
+   */
+  async withDetails(records: MessageRecord[], viewerId: string | null): Promise<MessageRecord[]> {
     const live = records.filter((record) => record.deletedAt === null).map((record) => record.id);
     if (live.length === 0) return records;
-    const rows = await this.sql.rows<{ message_id: string; emoji: string; count: number; me: boolean }>(
-      `SELECT message_id, emoji, count(*)::int AS count, coalesce(bool_or(user_id = $2::uuid), false) AS me
-         FROM message_reactions
-        WHERE message_id = ANY($1::uuid[])
-        GROUP BY message_id, emoji
-        ORDER BY message_id, min(created_at), emoji`,
-      [live, viewerId],
+    const [reactionRows, attachmentRows] = await Promise.all([
+      this.sql.rows<{ message_id: string; emoji: string; count: number; me: boolean }>(
+        `SELECT message_id, emoji, count(*)::int AS count, coalesce(bool_or(user_id = $2::uuid), false) AS me
+           FROM message_reactions
+          WHERE message_id = ANY($1::uuid[])
+          GROUP BY message_id, emoji
+          ORDER BY message_id, min(created_at), emoji`,
+        [live, viewerId],
+      ),
+      this.sql.rows<AttachmentRow>(
+        `SELECT a.message_id, md.id, md.file_name, md.mime_type, md.size::float8 AS size, md.width, md.height,
+                md.has_thumbnail
+           FROM message_attachments a
+           JOIN media md ON md.id = a.media_id
+          WHERE a.message_id = ANY($1::uuid[])
+          ORDER BY a.message_id, a.position`,
+        [live],
+      ),
+    ]);
+    const reactions = groupBy(reactionRows, (row) => ({ emoji: row.emoji, count: row.count, me: row.me }));
+    const attachments = groupBy(attachmentRows, toAttachment);
+    return records.map((record) =>
+      record.deletedAt === null
+        ? {
+            ...record,
+            reactions: reactions.get(record.id) ?? [],
+            attachments: attachments.get(record.id) ?? [],
+          }
+        : record,
     );
-    const byMessage = new Map<string, ReactionSummary[]>();
-    for (const row of rows) {
-      const list = byMessage.get(row.message_id) ?? [];
-      list.push({ emoji: row.emoji, count: row.count, me: row.me });
-      byMessage.set(row.message_id, list);
-    }
-    return records.map((record) => ({ ...record, reactions: byMessage.get(record.id) ?? [] }));
   }
 
   /**
@@ -390,6 +450,22 @@ export class MessagesRepository {
           if (entry.kind === 'new')
             created.set(index, byPosition.get(`${items[index].roomId} ${entry.seq}`)!);
         }
+      }
+
+      const links = [...created.entries()].flatMap(([index, record]) =>
+        items[index].attachments.map((attachment, position) => ({ record, attachment, position })),
+      );
+      if (links.length > 0) {
+        await tx.rows(
+          `INSERT INTO message_attachments (message_id, media_id, position)
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::smallint[])`,
+          [
+            links.map((link) => link.record.id),
+            links.map((link) => link.attachment.id),
+            links.map((link) => link.position),
+          ],
+        );
+        for (const [index, record] of created) record.attachments = items[index].attachments;
       }
 
       if (plan.threadReplies.size > 0) {

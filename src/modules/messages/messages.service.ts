@@ -4,6 +4,7 @@ import { AppException, ErrorDetail } from '../../common/errors/app-exception';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { DomainEvents } from '../../common/events/domain-events';
 import { Page } from '../../common/http/pagination';
+import { MediaService } from '../media/media.service';
 import { RoomsService } from '../rooms/rooms.service';
 import '../users/users.events';
 import { UsersService } from '../users/users.service';
@@ -11,7 +12,7 @@ import { parseMentionCandidates, resolveMentions } from './mentions';
 import { decodeSearchCursor, encodeSearchCursor, nextSeqCursor, resolveSeqWindow } from './message-cursors';
 import { MessageWriter } from './message-writer';
 import {
-  ATTACHMENTS_UNSUPPORTED,
+  MAX_ATTACHMENTS,
   EditMessageDto,
   ListMessagesQueryDto,
   MAX_CLIENT_MESSAGE_ID_LENGTH,
@@ -51,6 +52,7 @@ export function validateSend(dto: SendMessageDto): {
   clientMessageId: string;
   content: string;
   parentId: string | null;
+  attachmentIds: string[];
 } {
   const problems: ErrorDetail[] = [];
   const clientMessageId = dto.clientMessageId;
@@ -65,18 +67,23 @@ export function validateSend(dto: SendMessageDto): {
     });
   }
   const content = cleanContent(dto.content, problems);
-  if (dto.attachmentIds !== undefined && dto.attachmentIds !== null) {
-    if (!Array.isArray(dto.attachmentIds)) {
-      problems.push({ field: 'attachmentIds', message: 'attachmentIds must be an array' });
-    } else if (dto.attachmentIds.length > 0) {
-      problems.push({ field: 'attachmentIds', message: ATTACHMENTS_UNSUPPORTED });
-    }
+  const attachmentIds = dto.attachmentIds ?? [];
+  if (
+    !Array.isArray(attachmentIds) ||
+    attachmentIds.length > MAX_ATTACHMENTS ||
+    new Set(attachmentIds).size !== attachmentIds.length ||
+    !attachmentIds.every((id) => isUUID(id))
+  ) {
+    problems.push({
+      field: 'attachmentIds',
+      message: `attachmentIds must be up to ${MAX_ATTACHMENTS} distinct media UUIDs`,
+    });
   }
   const parentId = dto.parentId ?? null;
   if (parentId !== null && !isUUID(parentId))
     problems.push({ field: 'parentId', message: 'parentId must be a UUID' });
   if (problems.length > 0) throw AppException.validation(problems);
-  return { clientMessageId, content, parentId };
+  return { clientMessageId, content, parentId, attachmentIds };
 }
 
 function assertEmoji(emoji: string): void {
@@ -105,6 +112,7 @@ export class MessagesService implements OnModuleInit {
     private readonly writer: MessageWriter,
     private readonly rooms: RoomsService,
     private readonly users: UsersService,
+    private readonly media: MediaService,
     private readonly events: DomainEvents,
   ) {}
 
@@ -149,7 +157,10 @@ export class MessagesService implements OnModuleInit {
         [{ field: 'parentId', message: 'parentId must be a live top-level message of this room' }],
       );
     }
-    const mentions = await this.mentionsIn(roomId, input.content);
+    const [mentions, attachments] = await Promise.all([
+      this.mentionsIn(roomId, input.content),
+      this.media.findOwnedForAttachment(userId, input.attachmentIds),
+    ]);
     const { record, created } = await this.writer.write({
       roomId,
       senderId: userId,
@@ -157,10 +168,11 @@ export class MessagesService implements OnModuleInit {
       content: input.content,
       parentId: input.parentId,
       mentions,
+      attachments,
     });
     if (created) return { message: toMessageDto(record), created };
     // A resend, or a racing twin stored it first: answer with the stored message as the caller sees it.
-    const [stored] = await this.messages.withReactions([record], userId);
+    const [stored] = await this.messages.withDetails([record], userId);
     return { message: toMessageDto(stored), created };
   }
 
@@ -234,8 +246,8 @@ export class MessagesService implements OnModuleInit {
     const edited = await this.messages.edit(id, message.roomId, content, mentions);
     if (edited === null) throw messageNotFound();
     if (edited === 'deleted') throw messageDeleted();
-    const [withReactions] = await this.messages.withReactions([edited], userId);
-    const dtoForCaller = toMessageDto(withReactions);
+    const [withDetails] = await this.messages.withDetails([edited], userId);
+    const dtoForCaller = toMessageDto(withDetails);
     this.events.publish('message.updated', { message: forEveryone(dtoForCaller) });
     return dtoForCaller;
   }

@@ -188,7 +188,7 @@ export class RoomsService implements OnModuleInit {
   async list(userId: string, query: PageQueryDto): Promise<Page<RoomListItemDto>> {
     const after = decodeOptionalCursor(query.cursor, isTimeIdKey);
     const entries = await this.rooms.listForUser(userId, after, query.limit + 1);
-    const lastMessages = await this.messages.withReactions(
+    const lastMessages = await this.messages.withDetails(
       entries.flatMap((entry) => (entry.lastMessage ? [entry.lastMessage] : [])),
       userId,
     );
