@@ -4,9 +4,11 @@ import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { toErrorResponse } from './common/errors/error-response';
 import { buildOpenApiDocument } from './common/http/openapi';
 import { generateRequestId, REQUEST_ID_HEADER } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation';
@@ -15,25 +17,57 @@ import { HttpMetrics } from './modules/metrics/http-metrics';
 
 export const API_PREFIX = 'api/v1';
 
+/**
+ * Notes when shutdown starts (Nest calls beforeClose before any shutdown hook): server.close() only reaps
+ * connections idle at that moment, so a request still in flight would leave its keep-alive socket open and
+ * stall the drain; responses sent from then on close their connection instead.
+ */
+class DrainingFastifyAdapter extends FastifyAdapter {
+  draining = false;
+
+  override beforeClose(): void {
+    this.draining = true;
+    super.beforeClose();
+  }
+}
+
 /** Builds the fully configured application (HTTP hardening, validation, errors, docs) without listening. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  const adapter = new DrainingFastifyAdapter({
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     genReqId: generateRequestId,
     // Idle keep-alive sockets are closed on shutdown so in-flight requests are all that is waited for.
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    // Errors Fastify answers before routing (a malformed URL, an over-long path parameter), in the contract's shape.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const { body, headers } = toErrorResponse(error, String(request.id));
+      void reply
+        .status(body.statusCode)
+        .headers({ ...headers, [REQUEST_ID_HEADER]: String(request.id) })
+        .send(body);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
+    // JSON only (Fastify's own parser, within BODY_LIMIT_BYTES): Nest's default would also accept form bodies.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
+  // A JSON API: text/plain (which Fastify parses by default) answers 415 like any other non-JSON body.
+  fastify.removeContentTypeParser('text/plain');
 
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
+  });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    // Again here: replies sent from earlier onRequest hooks (CORS preflights) skip the hook above.
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    if (adapter.draining) void reply.header('connection', 'close');
+    done(null, payload);
   });
   app.get(HttpMetrics).register(fastify);
 
@@ -46,6 +80,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
         imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
         scriptSrc: ["'self'"],
         connectSrc: ["'self'"],
+        // Off: on plain HTTP (a LAN install without TLS) it rewrote Swagger UI's assets to https and blanked /docs.
+        upgradeInsecureRequests: null,
       },
     },
   });
@@ -56,7 +92,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.enableCors({
     origin: config.corsOrigins,
     credentials: true,
+    // @fastify/cors allows only GET, HEAD and POST by default; the API also edits and deletes.
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After'],
+    // A bare OPTIONS (no Origin) is not a failed preflight; answering it 400 text/plain broke the error shape.
+    strictPreflight: false,
   });
 
   app.setGlobalPrefix(API_PREFIX, {

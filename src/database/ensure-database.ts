@@ -15,8 +15,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
     try {
       await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     } catch (error) {
-      // Two instances starting together may race to create it; losing that race is fine.
-      if ((error as { code?: string }).code !== '42P04') throw error;
+      // Two instances starting together may race to create it; losing that race is fine. PostgreSQL reports
+      // the loser as duplicate_database (42P04) or, when both pass the existence check, unique_violation (23505).
+      const code = (error as { code?: string }).code;
+      if (code !== '42P04' && code !== '23505') throw error;
     }
     return true;
   } finally {

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 
+const QUIT_TIMEOUT_MS = 1000;
+
 /**
  * One place that opens Redis connections (commands, pub/sub, Bull, the Socket.IO adapter), so they all share
  * the URL, retry policy and shutdown. Connections made here are closed on application shutdown.
@@ -44,11 +46,15 @@ export class RedisFactory {
   async closeAll(): Promise<void> {
     await Promise.all(
       [...this.clients].map(async (client) => {
-        try {
-          await client.quit();
-        } catch {
-          client.disconnect();
+        // QUIT queues behind pending commands: a blocking read, or anything offline-queued while Redis is away
+        // on a client that waits out outages, would hold shutdown forever. Unconnected clients just disconnect.
+        if (client.status === 'ready') {
+          await Promise.race([
+            client.quit().catch(() => undefined),
+            new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref()),
+          ]);
         }
+        client.disconnect();
       }),
     );
     this.clients.clear();

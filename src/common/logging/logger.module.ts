@@ -29,8 +29,14 @@ export const REDACTED_PATHS = [
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           genReqId: (req: IncomingMessage) => String(req.headers[REQUEST_ID_HEADER] ?? ''),
           customAttributeKeys: { reqId: 'requestId' },
-          // Health probes and scrapes would drown real traffic in the logs.
-          autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
+          // Binds `requestId` on the request's logger, so every line of the request carries it (app logs too).
+          quietReqLogger: true,
+          // Health probes and scrapes would drown real traffic in the logs. Middleware sees a mount-relative
+          // `url` ("/"), so match on the original one.
+          autoLogging: {
+            ignore: (req: IncomingMessage & { originalUrl?: string }) =>
+              /^\/(health|metrics)(\/|\?|$)/.test(req.originalUrl ?? req.url ?? ''),
+          },
           serializers: {
             req: (req: IncomingMessage) => ({
               method: req.method,

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { startApp, TestApp } from '../support/app';
+import { expectError, Http, HttpResult } from '../support/http';
+import { uniqueName } from '../support/users';
+
+const REGISTER = '/api/v1/auth/register';
+
+function validRegistration(): Record<string, string> {
+  const username = uniqueName('err');
+  return { username, email: `${username}@example.test`, password: 'long enough password' };
+}
+
+function fieldsOf(res: HttpResult): string[] {
+  const details = (res.body as { details?: Array<{ field?: string }> }).details ?? [];
+  return [...new Set(details.map((detail) => detail.field ?? ''))].sort();
+}
+
+describe('error shapes', () => {
+  let app: TestApp;
+  let http: Http;
+  beforeAll(async () => {
+    app = await startApp({ RATE_LIMIT_AUTH_PER_MINUTE: '1000' });
+    http = Http.for(app);
+  });
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  describe('unknown routes', () => {
+    it.each([
+      ['GET', '/api/v1/no-such-route'],
+      ['GET', '/no-such-route'],
+      ['POST', '/api/v1/rooms-typo'],
+      ['DELETE', REGISTER],
+      ['GET', '/api/v2/users/me'],
+    ])('%s %s answers 404 ROUTE_NOT_FOUND', async (method, path) => {
+      const res = await http.request(method, path);
+      const body = expectError(res, 404, 'ROUTE_NOT_FOUND');
+      expect(body.error).toBe('Not Found');
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    });
+  });
+
+  describe('malformed URLs', () => {
+    it('a broken percent-encoding answers 400 in the error shape', async () => {
+      const res = await http.get('/api/v1/users/%E0%A4%A');
+      const body = expectError(res, 400, 'BAD_REQUEST');
+      expect(body.message).not.toContain('%E0');
+    });
+
+    it('an over-long path parameter answers 414 in the error shape', async () => {
+      const res = await http.get(`/api/v1/users/${'a'.repeat(300)}`);
+      const body = expectError(res, 414);
+      expect(body.message).not.toContain('aaaa');
+    });
+  });
+
+  describe('malformed bodies', () => {
+    it.each([
+      ['truncated JSON', '{"username": "abc"'],
+      ['not JSON at all', 'username=abc'],
+      ['a trailing comma', '{"username": "abc",}'],
+      ['a prototype-poisoning key', '{"__proto__": {"role": "admin"}}'],
+    ])('%s answers 400 MALFORMED_JSON', async (_label, rawBody) => {
+      const res = await http.post(REGISTER, undefined, {
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      const body = expectError(res, 400, 'MALFORMED_JSON');
+      expect(body.message).not.toMatch(/at position|Unexpected token/);
+    });
+
+    it('an empty JSON body answers 400 MALFORMED_JSON', async () => {
+      const res = await http.post(REGISTER, undefined, {
+        rawBody: '',
+        headers: { 'content-type': 'application/json' },
+      });
+      expectError(res, 400, 'MALFORMED_JSON');
+    });
+
+    it.each([
+      ['an array', '[]'],
+      ['null', 'null'],
+      ['a string', '"hello"'],
+      ['a number', '42'],
+    ])('a JSON body that is %s answers 400, never 5xx', async (_label, rawBody) => {
+      const res = await http.post(REGISTER, undefined, {
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      expectError(res, 400);
+    });
+  });
+
+  describe('content types', () => {
+    it.each(['application/xml', 'text/plain', 'application/x-www-form-urlencoded'])(
+      '%s answers 415 UNSUPPORTED_MEDIA_TYPE',
+      async (contentType) => {
+        const res = await http.post(REGISTER, undefined, {
+          rawBody: JSON.stringify(validRegistration()),
+          headers: { 'content-type': contentType },
+        });
+        expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      },
+    );
+
+    it('a JSON content type with a charset is accepted', async () => {
+      const res = await http.post(REGISTER, undefined, {
+        rawBody: JSON.stringify(validRegistration()),
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      });
+      expect(res.status).toBe(201);
+    });
+  });
+
+  describe('validation', () => {
+    it('answers 400 VALIDATION_FAILED with one detail per bad field', async () => {
+      const res = await http.post(REGISTER, { username: 'a b', email: 'not-an-email', password: 'short' });
+      const body = expectError(res, 400, 'VALIDATION_FAILED');
+      expect(fieldsOf(res)).toEqual(['email', 'password', 'username']);
+      for (const detail of body.details) {
+        expect(detail).toEqual({ field: expect.any(String), message: expect.any(String) });
+      }
+    });
+
+    it('lists missing fields', async () => {
+      const res = await http.post(REGISTER, {});
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(fieldsOf(res)).toEqual(['email', 'password', 'username']);
+    });
+
+    it('rejects a field the route does not know (no mass assignment)', async () => {
+      const res = await http.post(REGISTER, { ...validRegistration(), role: 'admin' });
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(fieldsOf(res)).toEqual(['role']);
+    });
+
+    it('rejects wrong types rather than coercing them', async () => {
+      const res = await http.post(REGISTER, { ...validRegistration(), password: 12345678 });
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(fieldsOf(res)).toEqual(['password']);
+    });
+
+    it('never echoes the submitted values', async () => {
+      const secret = `secret-${randomUUID()}`;
+      const res = await http.post(REGISTER, { username: secret, email: secret, password: 1 });
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(res.text).not.toContain(secret);
+    });
+  });
+
+  describe('authentication', () => {
+    it('a protected route without a token answers 401 in the error shape', async () => {
+      expectError(await http.get('/api/v1/users/me'), 401);
+    });
+
+    it('a garbage token answers 401, not 5xx', async () => {
+      expectError(await http.get('/api/v1/users/me', { token: 'not.a.jwt' }), 401);
+    });
+  });
+
+  describe('over-large bodies', () => {
+    let small: TestApp;
+    beforeAll(async () => {
+      small = await startApp({ BODY_LIMIT_BYTES: '2048', RATE_LIMIT_AUTH_PER_MINUTE: '1000' });
+    });
+    afterAll(async () => {
+      await small.stop();
+    });
+
+    it('a body over BODY_LIMIT_BYTES answers 413 PAYLOAD_TOO_LARGE', async () => {
+      const res = await Http.for(small).post(REGISTER, {
+        ...validRegistration(),
+        displayName: 'x'.repeat(4096),
+      });
+      expectError(res, 413, 'PAYLOAD_TOO_LARGE');
+      expect(res.body.error).toBe('Payload Too Large');
+    });
+
+    it('a body over the limit sent without Content-Length (chunked) answers 413 too', async () => {
+      const chunks = [JSON.stringify({ ...validRegistration(), displayName: 'x'.repeat(4096) })];
+      const body = new ReadableStream({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+          controller.close();
+        },
+      });
+      const response = await fetch(`${small.url}${REGISTER}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      const text = await response.text();
+      expectError(
+        { status: response.status, headers: response.headers, body: JSON.parse(text), text },
+        413,
+        'PAYLOAD_TOO_LARGE',
+      );
+    });
+
+    it('a body under the limit is served normally', async () => {
+      const res = await Http.for(small).post(REGISTER, validRegistration());
+      expect(res.status).toBe(201);
+    });
+  });
+
+  it('no bad input above produced a 5xx', () => {
+    const serverErrors = app
+      .logs()
+      .filter((line) => /"statusCode":5\d\d/.test(line) && !line.includes('/health/ready'));
+    expect(serverErrors).toEqual([]);
+  });
+});
