@@ -14,6 +14,8 @@ import { generateRequestId, REQUEST_ID_HEADER } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation';
 import { AppConfig } from './config/config';
 import { HttpMetrics } from './modules/metrics/http-metrics';
+import { RedisStreamsIoAdapter } from './modules/realtime/redis-streams-io.adapter';
+import { RedisFactory } from './redis/redis.factory';
 
 export const API_PREFIX = 'api/v1';
 
@@ -55,6 +57,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // Socket.IO across instances (Redis Streams), with the frame size limit and Origin check from config.
+  app.useWebSocketAdapter(new RedisStreamsIoAdapter(app, config, app.get(RedisFactory)));
   const fastify = app.getHttpAdapter().getInstance();
   // A JSON API: text/plain (which Fastify parses by default) answers 415 like any other non-JSON body.
   fastify.removeContentTypeParser('text/plain');

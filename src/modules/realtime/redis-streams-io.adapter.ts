@@ -1,0 +1,72 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type Redis from 'ioredis';
+import type { Server, ServerOptions } from 'socket.io';
+import type { AppConfig } from '../../config/config';
+import { RedisFactory } from '../../redis/redis.factory';
+import { isOriginAllowed } from './socket-handshake';
+
+/**
+ * Socket.IO over the Redis Streams adapter, so a broadcast, a `socketsJoin` or a `disconnectSockets` on one
+ * instance reaches sockets on every instance. Streams (rather than pub/sub) because a short Redis outage loses no
+ * broadcast: each node resumes reading from its last offset.
+ *
+ * Also applies the transport limits that must hold for every gateway: the frame size limit and the Origin check
+ * (Socket.IO's `cors` option only sets headers; `allowRequest` is what refuses a foreign Origin).
+ */
+export class RedisStreamsIoAdapter extends IoAdapter {
+  private readonly clients: Redis[] = [];
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: AppConfig,
+    private readonly redisFactory: RedisFactory,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: Partial<ServerOptions>): Server {
+    const origins = this.config.corsOrigins;
+    const limits: Partial<ServerOptions> = {
+      ...options,
+      maxHttpBufferSize: this.config.socket.maxFrameBytes,
+      cors: { origin: origins, credentials: true },
+      allowRequest: (request, callback) => callback(null, isOriginAllowed(request.headers.origin, origins)),
+    };
+    // Socket.IO accepts partial options; Nest's signature asks for the full type.
+    const server = super.createIOServer(port, limits as ServerOptions);
+    // ioredis' keyPrefix is not applied to pub/sub channels and the adapter duplicates this client for its
+    // blocking XREADs, so the client is unprefixed and the prefix goes into the stream and channel names instead:
+    // test runs and deployments sharing one Redis never read each other's broadcasts.
+    const prefix = this.redisFactory.keyPrefix;
+    // Broadcasts wait through about 20 s of Redis outage (reconnect attempts back off up to 2 s) and then go out
+    // in order, rather than being dropped after the usual two retries; the adapter logs a publish that gives up.
+    const client = this.redisFactory.create('socket.io', { maxRetriesPerRequest: 20 }, false);
+    this.clients.push(client);
+    // The adapter duplicates the client for its subscription and its blocking stream reads, and does not handle
+    // their command failures: with a retry limit, a Redis outage at boot rejects SUBSCRIBE unhandled and kills the
+    // process. Those readers wait for Redis as long as it takes instead.
+    client.duplicate = () => {
+      const reader = this.redisFactory.create('socket.io-reader', { maxRetriesPerRequest: null }, false);
+      this.clients.push(reader);
+      return reader;
+    };
+    server.adapter(
+      createAdapter(client, { streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io` }),
+    );
+    return server;
+  }
+
+  /**
+   * Closes Socket.IO but leaves the HTTP server it shares with Fastify alone: Socket.IO's own close() would stop
+   * that server before Fastify has drained the requests in flight.
+   */
+  override async close(server: Server): Promise<void> {
+    server.local.disconnectSockets(true);
+    await server.of('/').adapter.close();
+    server.engine.close();
+    // These clients wait long for Redis, so a QUIT would hold up shutdown while it is down: drop them instead.
+    for (const client of this.clients.splice(0)) client.disconnect();
+  }
+}

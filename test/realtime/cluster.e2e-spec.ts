@@ -1,0 +1,147 @@
+import { Http } from '../support/http';
+import { record } from '../support/socket';
+import {
+  closeAll,
+  connectSocket,
+  createGroup,
+  disconnected,
+  emitAck,
+  nextEvent,
+  registerUser,
+  sendOverRest,
+  sendOverSocket,
+  settle,
+  startRealtimeApp,
+  type RegisteredUser,
+  type Socket,
+  type TestApp,
+} from './helpers';
+
+/** Two instances of the server sharing PostgreSQL and Redis, as behind a load balancer. */
+describe('Socket.IO across two instances', () => {
+  let nodeA: TestApp;
+  let nodeB: TestApp;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  let carol: RegisteredUser;
+  let roomId: string;
+  let aliceOnA: Socket;
+  let bobOnB: Socket;
+  let bobOnA: Socket;
+  const opened: Socket[] = [];
+
+  beforeAll(async () => {
+    [nodeA, nodeB] = await Promise.all([startRealtimeApp(), startRealtimeApp()]);
+    [alice, bob, carol] = await Promise.all([registerUser(nodeA), registerUser(nodeB), registerUser(nodeA)]);
+    roomId = await createGroup(nodeA, alice, [bob, carol]);
+    [aliceOnA, bobOnB, bobOnA] = await Promise.all([
+      connectSocket(nodeA, alice.accessToken),
+      connectSocket(nodeB, bob.accessToken),
+      connectSocket(nodeA, bob.accessToken),
+    ]);
+    opened.push(aliceOnA, bobOnB, bobOnA);
+  });
+
+  afterAll(async () => {
+    closeAll(opened);
+    await Promise.all([nodeA?.stop(), nodeB?.stop()]);
+  });
+
+  function countById(seen: Array<{ id: string }>, id: string): number {
+    return seen.filter((message) => message.id === id).length;
+  }
+
+  it('delivers a message sent on one instance to sockets on both, exactly once each', async () => {
+    const sockets = [aliceOnA, bobOnB, bobOnA];
+    const seen = new Map(
+      sockets.map((socket) => [socket, record<{ id: string }>(socket, 'message:created')]),
+    );
+    const fromA = await sendOverSocket(aliceOnA, roomId, 'sent on A');
+    const fromB = await sendOverSocket(bobOnB, roomId, 'sent on B');
+    const restOnB = await sendOverRest(nodeB, carol, roomId, 'REST on B');
+    await settle(sockets, bobOnB, roomId);
+    await settle(sockets, aliceOnA, roomId);
+    for (const socket of sockets) {
+      for (const message of [fromA, fromB, restOnB]) expect(countById(seen.get(socket)!, message.id)).toBe(1);
+    }
+  });
+
+  it('relays typing across instances, not to the typist', async () => {
+    const bobOnASeen = record(bobOnA, 'typing');
+    const bobOnBSeen = record(bobOnB, 'typing');
+    const onA = nextEvent(aliceOnA, 'typing', (event) => event.userId === bob.user.id && event.isTyping);
+    expect(await emitAck(bobOnB, 'typing:start', { roomId })).toEqual({ ok: true, data: {} });
+    expect(await onA).toEqual({ roomId, userId: bob.user.id, isTyping: true });
+    const stopped = nextEvent(aliceOnA, 'typing', (event) => event.userId === bob.user.id && !event.isTyping);
+    await emitAck(bobOnB, 'typing:stop', { roomId });
+    await stopped;
+    await settle([bobOnA, bobOnB], aliceOnA, roomId);
+    expect(bobOnASeen).toEqual([]);
+    expect(bobOnBSeen).toEqual([]);
+  });
+
+  it('reports presence across instances', async () => {
+    const online = nextEvent(aliceOnA, 'presence', (event) => event.userId === carol.user.id);
+    const carolOnB = await connectSocket(nodeB, carol.accessToken);
+    opened.push(carolOnB);
+    expect(await online).toEqual({ userId: carol.user.id, status: 'online', lastSeenAt: expect.any(String) });
+    const viaA = await Http.for(nodeA).get(`/api/v1/users/${carol.user.id}`, { token: alice.accessToken });
+    expect(viaA.body.presence).toBe('online');
+
+    const offline = nextEvent(aliceOnA, 'presence', (event) => event.userId === carol.user.id);
+    carolOnB.close();
+    expect(await offline).toEqual({
+      userId: carol.user.id,
+      status: 'offline',
+      lastSeenAt: expect.any(String),
+    });
+  });
+
+  it('joins sockets on the other instance to a room when members are added', async () => {
+    const dave = await registerUser(nodeA);
+    const daveOnB = await connectSocket(nodeB, dave.accessToken);
+    opened.push(daveOnB);
+    const added = nextEvent(daveOnB, 'member:added', (event) => event.roomId === roomId);
+    const res = await Http.for(nodeA).post(
+      `/api/v1/rooms/${roomId}/members`,
+      { userIds: [dave.user.id] },
+      { token: alice.accessToken },
+    );
+    expect(res.status).toBe(201);
+    await added;
+    const seen = record<{ id: string }>(daveOnB, 'message:created');
+    const hello = await sendOverSocket(aliceOnA, roomId, 'hello dave on B');
+    await settle([daveOnB], aliceOnA, roomId);
+    expect(countById(seen, hello.id)).toBe(1);
+  });
+
+  it('disconnects sockets on every instance when the session is revoked on one', async () => {
+    const erin = await registerUser(nodeA);
+    const [erinOnA, erinOnB] = await Promise.all([
+      connectSocket(nodeA, erin.accessToken),
+      connectSocket(nodeB, erin.accessToken),
+    ]);
+    opened.push(erinOnA, erinOnB);
+    const dropped = Promise.all([disconnected(erinOnA), disconnected(erinOnB)]);
+    const res = await Http.for(nodeA).post('/api/v1/auth/logout-all', undefined, { token: erin.accessToken });
+    expect(res.status).toBe(204);
+    expect(await dropped).toEqual(['io server disconnect', 'io server disconnect']);
+  });
+
+  // Last: it stops instance B.
+  it('announces the users of an instance that shuts down as offline on the other', async () => {
+    const carolOnB = await connectSocket(nodeB, carol.accessToken);
+    opened.push(carolOnB);
+    const offline = nextEvent(
+      aliceOnA,
+      'presence',
+      (event) => event.userId === carol.user.id && event.status === 'offline',
+    );
+    expect(await nodeB.stop()).toBe(0);
+    await offline;
+    const viaA = await Http.for(nodeA).get(`/api/v1/users/${carol.user.id}`, { token: alice.accessToken });
+    expect(viaA.body).toEqual(
+      expect.objectContaining({ presence: 'offline', lastSeenAt: expect.any(String) }),
+    );
+  });
+});
