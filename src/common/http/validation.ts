@@ -12,14 +12,23 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return details;
 }
 
-/** Whitelist, reject unknown fields, transform to DTO instances: mass assignment answers 400. */
+/**
+ * How every input is validated, REST bodies and Socket.IO payloads alike: whitelist, unknown fields refused.
+ * Every failed rule is reported (stopAtFirstError would report whichever rule runs first, e.g. a range rule for
+ * a value of the wrong type).
+ */
+export const VALIDATOR_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  validationError: { target: false, value: false },
+} as const;
+
+/** The global pipe: validator options above, transformed to DTO instances, errors in the contract's shape. */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
+    ...VALIDATOR_OPTIONS,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
     exceptionFactory: (errors) => AppException.validation(flattenValidationErrors(errors)),
   });
 }

@@ -1,7 +1,7 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate } from 'class-validator';
 import { AppException } from '../../common/errors/app-exception';
-import { flattenValidationErrors } from '../../common/http/validation';
+import { flattenValidationErrors, VALIDATOR_OPTIONS } from '../../common/http/validation';
 
 /**
  * Validates a Socket.IO payload like the global ValidationPipe validates REST bodies (global pipes do not run for
@@ -15,11 +15,7 @@ export async function validatePayload<T extends object>(
     throw AppException.validation([{ message: 'Payload must be a JSON object' }]);
   }
   const instance = plainToInstance(dto, payload, { enableImplicitConversion: false });
-  const errors = await validate(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    validationError: { target: false, value: false },
-  });
+  const errors = await validate(instance, VALIDATOR_OPTIONS);
   if (errors.length > 0) throw AppException.validation(flattenValidationErrors(errors));
   return instance;
 }
