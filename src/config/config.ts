@@ -24,6 +24,8 @@ export interface AppConfig {
   media: { dir: string; maxBytes: number };
   socket: { maxFrameBytes: number; eventsPerSecond: number };
   messages: { batchWindowMs: number; batchMaxSize: number };
+  /** Email for offline users. `smtpUrl` null: email notifications are off and nothing is queued. */
+  notifications: { smtpUrl: string | null; mailFrom: string; delaySeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +77,21 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
     throw new ConfigError(`${name} must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
   }
   return raw;
+}
+
+function optionalUrl(env: Env, name: string, example: string, protocols: string[]): string | null {
+  return str(env, name, '') === '' ? null : url(env, name, example, protocols);
+}
+
+// `addr@host` or `Display Name <addr@host>`; enough to catch a typo before the first email bounces.
+const MAILBOX = /^(?:[^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
+
+function mailbox(env: Env, name: string, fallback: string): string {
+  const value = str(env, name, fallback).trim();
+  if (!MAILBOX.test(value)) {
+    throw new ConfigError(`${name} must be an address like ${fallback} (got "${value}")`);
+  }
+  return value;
 }
 
 /**
@@ -153,6 +170,11 @@ export function buildConfig(env: Env): AppConfig {
     messages: {
       batchWindowMs: int(env, 'MESSAGE_BATCH_WINDOW_MS', 2, 0, 100),
       batchMaxSize: int(env, 'MESSAGE_BATCH_MAX_SIZE', 64, 1, 1000),
+    },
+    notifications: {
+      smtpUrl: optionalUrl(env, 'SMTP_URL', 'smtp://user:pass@mail.example.com:587', ['smtp:', 'smtps:']),
+      mailFrom: mailbox(env, 'MAIL_FROM', 'Parley <no-reply@localhost>'),
+      delaySeconds: int(env, 'NOTIFY_DELAY_SECONDS', 60, 0, 86_400),
     },
   };
 }

@@ -7,4 +7,6 @@ export const METRIC = {
   socketEvents: 'websocket_events_total',
   deliveryLag: 'message_delivery_lag_seconds',
   queueJobs: 'queue_jobs',
+  notificationsSent: 'notifications_sent_total',
+  notificationsSkipped: 'notifications_skipped_total',
 } as const;

@@ -34,6 +34,12 @@ const providers = [
     help: 'Seconds from a change committing to its emit towards sockets',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   }),
+  makeCounterProvider({ name: METRIC.notificationsSent, help: 'Notification emails sent' }),
+  makeCounterProvider({
+    name: METRIC.notificationsSkipped,
+    help: 'Notification jobs that sent nothing, by reason (online, already_read, opted_out, ...)',
+    labelNames: ['reason'],
+  }),
   HttpMetrics,
   QueueMetrics,
 ];
