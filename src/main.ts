@@ -1,23 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { AppConfig, ConfigError, loadConfig } from './config/config';
-
-function configOrExit(): AppConfig {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      // One clear line naming the variable; no stack trace for an operator's typo.
-      process.stderr.write(`Invalid configuration: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
+import { cliConfig } from './scripts/cli-config';
 
 async function bootstrap(): Promise<void> {
-  const config = configOrExit();
+  // A bad variable stops the process with one line naming it, before anything else starts.
+  const config = cliConfig();
   const app = await createApp(config);
   const logger = new Logger('Bootstrap');
 

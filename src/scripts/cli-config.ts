@@ -1,6 +1,6 @@
 import { AppConfig, ConfigError, loadConfig } from '../config/config';
 
-/** Loads config for a CLI script, turning a bad variable into one clear line and exit code 1. */
+/** Loads config for the server or a CLI script, turning a bad variable into one clear line and exit code 1. */
 export function cliConfig(): AppConfig {
   try {
     return loadConfig();
