@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { Media } from './media.entity';
 
 @Injectable()
 export class MediaRepository {
-  constructor(
-    @InjectRepository(Media) private readonly media: Repository<Media>,
-    private readonly dataSource: DataSource,
-  ) {}
+  constructor(@InjectRepository(Media) private readonly media: Repository<Media>) {}
 
   async insert(row: Omit<Media, 'createdAt'>): Promise<Media> {
     return this.media.save(this.media.create(row));
@@ -22,19 +19,20 @@ export class MediaRepository {
    * The media row if `viewerId` may see it: the uploader; a member of a room where a live message carries it as
    * an attachment; or anyone, for a user's current avatar (shown on public profiles).
    */
-  async findVisible(id: string, viewerId: string): Promise<Media | null> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT m.id FROM media m
-        WHERE m.id = $1
-          AND (m.owner_id = $2 OR EXISTS (
-                SELECT 1 FROM message_attachments a
-                  JOIN messages msg ON msg.id = a.message_id AND msg.deleted_at IS NULL
-                  JOIN room_members rm ON rm.room_id = msg.room_id AND rm.user_id = $2
-                 WHERE a.media_id = m.id)
-            OR EXISTS (SELECT 1 FROM users u WHERE u.avatar_media_id = m.id AND u.deleted_at IS NULL))`,
-      [id, viewerId],
-    );
-    return rows.length ? this.findById(id) : null;
+  findVisible(id: string, viewerId: string): Promise<Media | null> {
+    return this.media
+      .createQueryBuilder('m')
+      .where('m.id = :id', { id })
+      .andWhere(
+        `(m.owner_id = :viewerId
+          OR EXISTS (SELECT 1 FROM message_attachments a
+                       JOIN messages msg ON msg.id = a.message_id AND msg.deleted_at IS NULL
+                       JOIN room_members rm ON rm.room_id = msg.room_id AND rm.user_id = :viewerId
+                      WHERE a.media_id = m.id)
+          OR EXISTS (SELECT 1 FROM users u WHERE u.avatar_media_id = m.id AND u.deleted_at IS NULL))`,
+        { viewerId },
+      )
+      .getOne();
   }
 
   /** Of `ids`, those uploaded by `ownerId`. */
