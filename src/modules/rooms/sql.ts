@@ -1,10 +1,12 @@
-import { DataSource, QueryRunner } from 'typeorm';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /** Runs hand-written SQL and returns the rows (RETURNING rows for INSERT, UPDATE and DELETE too). */
 export interface Sql {
-  rows<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  rows<T>(sql: string | Statement, params?: unknown[]): Promise<T[]>;
   /** The first row, or null. */
-  one<T>(sql: string, params?: unknown[]): Promise<T | null>;
+  one<T>(sql: string | Statement, params?: unknown[]): Promise<T | null>;
 }
 
 /** A statement runner inside one transaction. */
@@ -13,54 +15,77 @@ export interface Tx extends Sql {
   discard(): void;
 }
 
-async function run<T>(runner: QueryRunner, sql: string, params: unknown[] = []): Promise<T[]> {
-  // The structured result gives the same `records` for SELECT and for DML ... RETURNING.
-  const result = await runner.query(sql, params, true);
-  return result.records as T[];
+/**
+ * A hot statement with a fixed text, prepared once per pooled connection under `name` (pg keeps the prepared
+ * statement per connection), so PostgreSQL parses and plans it once instead of on every call.
+ */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+function toQuery(sql: string | Statement, params: unknown[]): QueryConfig {
+  return typeof sql === 'string' ? { text: sql, values: params } : { ...sql, values: params };
+}
+
+async function run<T>(
+  client: Pool | PoolClient,
+  sql: string | Statement,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const result = await client.query(toQuery(sql, params));
+  return result.rows as T[];
 }
 
 /**
- * The repositories' thin SQL layer over TypeORM's pool: plain parameterised SQL that a reviewer can read, and
- * transactions that can be discarded without throwing.
+ * The repositories' thin SQL layer: plain parameterised SQL that a reviewer can read, and transactions that can
+ * be discarded without throwing. It runs on the pg pool under TypeORM's DataSource (same connections, same
+ * settings) but skips TypeORM's per-query query-runner, logger and subscriber machinery, which cost more CPU than
+ * the hot paths' queries themselves. Errors are pg's own `DatabaseError`s (with `code` and `constraint`).
  */
 export class SqlRunner implements Sql {
   constructor(private readonly dataSource: DataSource) {}
 
-  async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      return await run<T>(runner, sql, params);
-    } finally {
-      await runner.release();
-    }
+  /** The pool is created when the DataSource initialises, after repositories are constructed. */
+  private get pool(): Pool {
+    return (this.dataSource.driver as PostgresDriver).master as Pool;
   }
 
-  async one<T>(sql: string, params: unknown[] = []): Promise<T | null> {
+  rows<T>(sql: string | Statement, params: unknown[] = []): Promise<T[]> {
+    return run<T>(this.pool, sql, params);
+  }
+
+  async one<T>(sql: string | Statement, params: unknown[] = []): Promise<T | null> {
     return (await this.rows<T>(sql, params))[0] ?? null;
   }
 
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const client = await this.pool.connect();
     let discarded = false;
     const tx: Tx = {
-      rows: <R>(sql: string, params?: unknown[]) => run<R>(runner, sql, params),
-      one: async <R>(sql: string, params?: unknown[]) => (await run<R>(runner, sql, params))[0] ?? null,
+      rows: <R>(sql: string | Statement, params?: unknown[]) => run<R>(client, sql, params),
+      one: async <R>(sql: string | Statement, params?: unknown[]) =>
+        (await run<R>(client, sql, params))[0] ?? null,
       discard: () => {
         discarded = true;
       },
     };
+    let broken: Error | undefined;
     try {
-      await runner.startTransaction();
+      await client.query('BEGIN');
       const value = await work(tx);
-      if (discarded) await runner.rollbackTransaction();
-      else await runner.commitTransaction();
+      await client.query(discarded ? 'ROLLBACK' : 'COMMIT');
       return value;
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection is unusable (e.g. it died mid-transaction): drop it instead of returning it to the pool.
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
       throw error;
     } finally {
-      await runner.release();
+      client.release(broken);
     }
   }
 }
