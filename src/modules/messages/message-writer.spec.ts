@@ -44,15 +44,25 @@ class FakeStore {
   seq = 0;
   poison = new Set<string>();
   gone = new Set<string>();
+  blocked = new Set<string>();
+  /** Batches that fail as if a twin committed by another batch had hit the unique index. */
+  twinConflicts = 0;
 
   async storeBatch(items: readonly NewMessage[]): Promise<StoreOutcome[]> {
     this.batches.push(items.map((item) => item.clientMessageId));
     if (items.some((item) => this.poison.has(item.clientMessageId))) throw new Error('constraint violated');
-    return items.map((item) =>
-      this.gone.has(item.roomId)
-        ? { kind: 'room-gone' }
-        : { kind: 'created', record: record(item, ++this.seq) },
-    );
+    if (this.twinConflicts > 0) {
+      this.twinConflicts -= 1;
+      throw Object.assign(new Error('duplicate key'), {
+        code: '23505',
+        constraint: 'UQ_messages_client_message',
+      });
+    }
+    return items.map((item): StoreOutcome => {
+      if (this.gone.has(item.roomId)) return { kind: 'room-gone' };
+      if (this.blocked.has(item.roomId)) return { kind: 'blocked' };
+      return { kind: 'created', record: record(item, ++this.seq) };
+    });
   }
 }
 
@@ -126,6 +136,43 @@ describe('MessageWriter', () => {
     const error = (gone as PromiseRejectedResult).reason as AppException;
     expect(error).toBeInstanceOf(AppException);
     expect(error.code).toBe('ROOM_NOT_FOUND');
+  });
+
+  it('answers 403 USER_BLOCKED for sends into a direct room across a block, and stores the others', async () => {
+    const store = new FakeStore();
+    store.blocked.add('dm');
+    const { instance, published } = writer(store, { batchWindowMs: 5, batchMaxSize: 64 });
+    const [blocked, ok] = await Promise.allSettled([
+      instance.write(send('a', 'dm')),
+      instance.write(send('b')),
+    ]);
+    expect(ok.status).toBe('fulfilled');
+    const error = (blocked as PromiseRejectedResult).reason as AppException;
+    expect(error).toBeInstanceOf(AppException);
+    expect([error.status, error.code]).toEqual([403, 'USER_BLOCKED']);
+    expect(published).toEqual(['b']);
+  });
+
+  it('retries the whole batch when it lost a race to a twin committed by another batch', async () => {
+    const store = new FakeStore();
+    store.twinConflicts = 2;
+    const { instance } = writer(store, { batchWindowMs: 5, batchMaxSize: 64 });
+    const results = await Promise.all(['a', 'b'].map((id) => instance.write(send(id))));
+    expect(results.map((result) => result.created)).toEqual([true, true]);
+    expect(store.batches).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
+  });
+
+  it('gives up on twin races after a few attempts and then retries one by one', async () => {
+    const store = new FakeStore();
+    store.twinConflicts = 3;
+    const { instance } = writer(store, { batchWindowMs: 5, batchMaxSize: 64 });
+    const results = await Promise.all(['a', 'b'].map((id) => instance.write(send(id))));
+    expect(results.map((result) => result.created)).toEqual([true, true]);
+    expect(store.batches).toEqual([['a', 'b'], ['a', 'b'], ['a', 'b'], ['a'], ['b']]);
   });
 
   it('does not publish or count resends of stored messages', async () => {

@@ -8,7 +8,12 @@ import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { METRIC } from '../metrics/metrics.constants';
 import { toMessageDto } from './messages.dto';
 import './messages.events';
-import { MessagesRepository, type MessageRecord, type NewMessage } from './messages.repository';
+import {
+  MessagesRepository,
+  type MessageRecord,
+  type NewMessage,
+  type StoreOutcome,
+} from './messages.repository';
 
 export interface WriteResult {
   record: MessageRecord;
@@ -21,13 +26,22 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** How often a batch is retried after losing a race to its own twin (each retry sees more committed twins). */
+const MAX_TWIN_RETRIES = 3;
+
+function isTwinConflict(error: unknown): boolean {
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === 'UQ_messages_client_message';
+}
+
 /** Batches in flight at once; while they run, new sends pile up into the next batch (group commit). */
 const MAX_CONCURRENT_BATCHES = 4;
 
 /**
  * The send path's write stage. Validated sends wait up to `batchWindowMs` (or until `batchMaxSize` are queued)
- * and are then stored together in ONE transaction and one commit (MessagesRepository.storeBatch): one commit per
- * batch instead of one per message is what lets the database keep up with many senders. Each caller still gets
+ * and are then stored together by ONE statement and one commit (MessagesRepository.storeBatch), which also checks
+ * membership and blocks: one commit per batch instead of one per message is what lets the database keep up with
+ * many senders. Each caller still gets
  * its own result; `message.created` is published after the commit. A failing batch is retried item by item, so
  * one bad send cannot fail the others.
  */
@@ -84,9 +98,9 @@ export class MessageWriter implements BeforeApplicationShutdown {
   }
 
   private async flush(batch: Pending[]): Promise<void> {
-    let outcomes;
+    let outcomes: StoreOutcome[];
     try {
-      outcomes = await this.messages.storeBatch(batch.map((item) => item.message));
+      outcomes = await this.store(batch);
     } catch (error) {
       if (batch.length === 1) {
         batch[0].reject(error);
@@ -103,17 +117,38 @@ export class MessageWriter implements BeforeApplicationShutdown {
     let created = 0;
     outcomes.forEach((outcome, index) => {
       const item = batch[index];
-      if (outcome.kind === 'room-gone') {
-        item.reject(AppException.notFound(ErrorCode.ROOM_NOT_FOUND, 'Room not found'));
-        return;
-      }
-      item.resolve({ record: outcome.record, created: outcome.kind === 'created' });
-      if (outcome.kind === 'created') {
-        created += 1;
-        // A new message has no reactions, so the viewer-free DTO is the same for everyone.
-        this.events.publish('message.created', { message: toMessageDto(outcome.record), committedAt });
+      switch (outcome.kind) {
+        case 'room-gone':
+          item.reject(AppException.notFound(ErrorCode.ROOM_NOT_FOUND, 'Room not found'));
+          return;
+        case 'blocked':
+          item.reject(AppException.forbidden(ErrorCode.USER_BLOCKED, 'You cannot write to this user'));
+          return;
+        case 'existing':
+          item.resolve({ record: outcome.record, created: false });
+          return;
+        case 'created':
+          item.resolve({ record: outcome.record, created: true });
+          created += 1;
+          // A new message has no reactions, so the viewer-free DTO is the same for everyone.
+          this.events.publish('message.created', { message: toMessageDto(outcome.record), committedAt });
       }
     });
     if (created > 0) this.messagesTotal.inc(created);
+  }
+
+  /**
+   * storeBatch, retried while it fails only because a twin of one of its sends (same room, sender and
+   * clientMessageId) was committed by another batch while this one waited for its room locks: the statement
+   * cannot see that twin, the unique index can. A retry sees it and answers with it.
+   */
+  private async store(batch: Pending[]): Promise<StoreOutcome[]> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.messages.storeBatch(batch.map((item) => item.message));
+      } catch (error) {
+        if (attempt >= MAX_TWIN_RETRIES || !isTwinConflict(error)) throw error;
+      }
+    }
   }
 }

@@ -1,8 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { MediaSummary } from '../media/media.dto';
-import { SqlRunner, Tx } from '../rooms/sql';
-import { planBatch, sendKey } from './message-batch-plan';
+import { SqlRunner, Statement, Tx } from '../rooms/sql';
 
 /** A reaction summary relative to one viewer. */
 export interface ReactionSummary {
@@ -50,6 +50,9 @@ export type StoreOutcome =
   | { kind: 'created'; record: MessageRecord }
   /** An earlier send with the same (room, sender, clientMessageId); reactions are not loaded. */
   | { kind: 'existing'; record: MessageRecord }
+  /** A direct room across a block (either way): nobody writes there. */
+  | { kind: 'blocked' }
+  /** The room is gone (deleted) or the sender is not a member: 404 alike, so nothing leaks. */
   | { kind: 'room-gone' };
 
 /** What a deletion changed, for the `message.deleted` event. */
@@ -174,6 +177,102 @@ function groupBy<R extends { message_id: string }, T>(rows: R[], map: (row: R) =
   }
   return grouped;
 }
+
+type BatchStatus = 'new' | 'duplicate' | 'existing' | 'blocked' | 'room-gone';
+
+/**
+ * One batch of sends as ONE statement: the batch holds its room locks for a single round trip instead of the six
+ * a BEGIN … COMMIT conversation needs (each of which waited for a turn of a busy event loop while other batches
+ * queued on the same rooms). Parameters: the new ids, room ids, sender ids, clientMessageIds, contents, parent
+ * ids, mentions (as uuid[] literals), then the attachments flattened (item ordinal, media id, position).
+ *
+ * - `locked` takes the rooms' row locks in id order, so batches sharing rooms queue and never deadlock. Every
+ *   write to a room's counters holds its lock, so the seq/rev numbering below is exact.
+ * - `checked` decides each item, in this order: room deleted or sender not a member → room-gone (404 alike);
+ *   a direct room across a block → blocked; already stored (idempotent resend) → existing; the same send earlier
+ *   in this batch → duplicate; otherwise new. Deduplication comes before numbering, so a duplicate never takes a
+ *   seq. Membership and stored rows are read from the statement's snapshot: a twin committed by another batch
+ *   while this one waited for a lock is not seen here, and its insert then fails on UQ_messages_client_message
+ *   (the writer retries; the retry sees the twin).
+ * - New items of a room get consecutive seqs and revs after the room's counters, in submission order; the room
+ *   update is relative (`last_seq + n`), so it applies to the latest row version.
+ * - Attachments are linked and thread reply counters bumped in the same statement.
+ */
+const STORE_BATCH: Statement = {
+  name: 'parley_store_messages',
+  text: `
+    WITH input AS (
+      SELECT *
+        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[])
+             WITH ORDINALITY AS i(id, room_id, sender_id, client_message_id, content, parent_id, mentions, ord)
+    ),
+    locked AS (
+      SELECT r.id, r.type FROM rooms r
+       WHERE r.id IN (SELECT room_id FROM input) AND r.deleted_at IS NULL
+       ORDER BY r.id
+         FOR UPDATE
+    ),
+    checked AS (
+      SELECT i.*, s.id AS stored_id, first_value(i.id) OVER same_send AS first_id,
+             CASE
+               WHEN l.id IS NULL OR me.user_id IS NULL THEN 'room-gone'
+               WHEN l.type = 'direct' AND EXISTS (
+                 SELECT 1 FROM room_members peer
+                   JOIN user_blocks b
+                     ON (b.blocker_id = i.sender_id AND b.blocked_id = peer.user_id)
+                     OR (b.blocker_id = peer.user_id AND b.blocked_id = i.sender_id)
+                  WHERE peer.room_id = i.room_id AND peer.user_id <> i.sender_id
+               ) THEN 'blocked'
+               WHEN s.id IS NOT NULL THEN 'existing'
+               WHEN row_number() OVER same_send > 1 THEN 'duplicate'
+               ELSE 'new'
+             END AS status
+        FROM input i
+        LEFT JOIN locked l ON l.id = i.room_id
+        LEFT JOIN room_members me ON me.room_id = i.room_id AND me.user_id = i.sender_id
+        LEFT JOIN messages s
+          ON s.room_id = i.room_id AND s.sender_id = i.sender_id AND s.client_message_id = i.client_message_id
+      WINDOW same_send AS (PARTITION BY i.room_id, i.sender_id, i.client_message_id ORDER BY i.ord)
+    ),
+    fresh AS (
+      SELECT c.*, row_number() OVER (PARTITION BY c.room_id ORDER BY c.ord)::int AS k
+        FROM checked c
+       WHERE c.status = 'new'
+    ),
+    bumped AS (
+      UPDATE rooms r
+         SET last_seq = r.last_seq + f.n, rev = r.rev + f.n, last_activity_at = now()
+        FROM (SELECT room_id, count(*)::int AS n FROM fresh GROUP BY room_id) f
+       WHERE r.id = f.room_id
+      RETURNING r.id, r.last_seq - f.n AS base_seq, r.rev - f.n AS base_rev
+    ),
+    inserted AS (
+      INSERT INTO messages (id, room_id, seq, rev, sender_id, client_message_id, content, parent_id, mentions)
+      SELECT f.id, f.room_id, b.base_seq + f.k, b.base_rev + f.k, f.sender_id, f.client_message_id, f.content,
+             f.parent_id, f.mentions::uuid[]
+        FROM fresh f
+        JOIN bumped b ON b.id = f.room_id
+      RETURNING ${COLUMNS.join(', ')}
+    ),
+    linked AS (
+      INSERT INTO message_attachments (message_id, media_id, position)
+      SELECT n.id, a.media_id, a.position
+        FROM unnest($8::bigint[], $9::uuid[], $10::smallint[]) AS a(ord, media_id, position)
+        JOIN fresh f ON f.ord = a.ord
+        JOIN inserted n ON n.id = f.id
+    ),
+    threads AS (
+      UPDATE messages m
+         SET thread_reply_count = m.thread_reply_count + t.n
+        FROM (SELECT parent_id, count(*)::int AS n FROM inserted WHERE parent_id IS NOT NULL GROUP BY parent_id) t
+       WHERE m.id = t.parent_id
+    )
+    SELECT c.ord, c.status, ${messageColumns('n', 'n_')}, ${messageColumns('s', 's_')}
+      FROM checked c
+      LEFT JOIN inserted n ON n.id = c.first_id AND c.status IN ('new', 'duplicate')
+      LEFT JOIN messages s ON s.id = c.stored_id AND c.status = 'existing'
+     ORDER BY c.ord`,
+};
 
 /**
  * The messages tables (messages, message_edits, message_reactions). Lock order, everywhere: the room row first
@@ -385,127 +484,46 @@ export class MessagesRepository {
   }
 
   /**
-   * Stores a batch of sends in ONE transaction: lock the rooms, find already-stored sends, number the rest
-   * (planBatch), move the room counters, insert every new row with one statement, bump thread counters, commit.
-   * Returns one outcome per item, in order.
+   * Stores a batch of sends with ONE statement (one round trip, one commit; see STORE_BATCH). Returns one outcome
+   * per item, in order. Callers must pass validated input (UUIDs, content without NUL): a statement error fails
+   * the whole batch.
    */
   async storeBatch(items: readonly NewMessage[]): Promise<StoreOutcome[]> {
-    return this.sql.transaction(async (tx) => {
-      const roomIds = [...new Set(items.map((item) => item.roomId))];
-      // ORDER BY + FOR UPDATE locks in id order: two batches sharing rooms wait for each other, never deadlock.
-      // The lock also makes the duplicate check below exact: every insert into a room holds its room row.
-      const locked = await tx.rows<{ id: string; last_seq: number; rev: number }>(
-        `SELECT id, last_seq, rev FROM rooms
-          WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL
-          ORDER BY id
-          FOR UPDATE`,
-        [roomIds],
-      );
-      const counters = new Map(locked.map((room) => [room.id, { lastSeq: room.last_seq, rev: room.rev }]));
-      const stored = await this.findStored(tx, items);
-      const plan = planBatch(items, counters, new Set(stored.keys()));
-
-      if (plan.rooms.size > 0) {
-        const roomUpdates = [...plan.rooms.entries()];
-        await tx.rows(
-          `UPDATE rooms r
-              SET last_seq = v.last_seq, rev = v.rev, last_activity_at = now()
-             FROM unnest($1::uuid[], $2::int[], $3::int[]) AS v(id, last_seq, rev)
-            WHERE r.id = v.id`,
-          [
-            roomUpdates.map(([id]) => id),
-            roomUpdates.map(([, room]) => room.lastSeq),
-            roomUpdates.map(([, room]) => room.rev),
-          ],
-        );
-      }
-
-      const created = new Map<number, MessageRecord>();
-      const fresh = plan.entries.flatMap((entry, index) => (entry.kind === 'new' ? [{ entry, index }] : []));
-      if (fresh.length > 0) {
-        const params: unknown[] = [];
-        const values = fresh.map(({ entry, index }) => {
-          const item = items[index];
-          params.push(
-            item.roomId,
-            entry.seq,
-            entry.rev,
-            item.senderId,
-            item.clientMessageId,
-            item.content,
-            item.parentId,
-            item.mentions,
-          );
-          const n = params.length - 8;
-          return `(gen_random_uuid(), $${n + 1}::uuid, $${n + 2}::int, $${n + 3}::int, $${n + 4}::uuid, $${n + 5}, $${n + 6}, $${n + 7}::uuid, $${n + 8}::uuid[])`;
-        });
-        const rows = await tx.rows<MessageRow>(
-          `INSERT INTO messages (id, room_id, seq, rev, sender_id, client_message_id, content, parent_id, mentions)
-           VALUES ${values.join(', ')}
-           RETURNING ${COLUMNS.join(', ')}`,
-          params,
-        );
-        const byPosition = new Map(rows.map((row) => [`${row.room_id} ${row.seq}`, fromRow(row)]));
-        for (const { entry, index } of fresh) {
-          if (entry.kind === 'new')
-            created.set(index, byPosition.get(`${items[index].roomId} ${entry.seq}`)!);
-        }
-      }
-
-      const links = [...created.entries()].flatMap(([index, record]) =>
-        items[index].attachments.map((attachment, position) => ({ record, attachment, position })),
-      );
-      if (links.length > 0) {
-        await tx.rows(
-          `INSERT INTO message_attachments (message_id, media_id, position)
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::smallint[])`,
-          [
-            links.map((link) => link.record.id),
-            links.map((link) => link.attachment.id),
-            links.map((link) => link.position),
-          ],
-        );
-        for (const [index, record] of created) record.attachments = items[index].attachments;
-      }
-
-      if (plan.threadReplies.size > 0) {
-        const threads = [...plan.threadReplies.entries()];
-        await tx.rows(
-          `UPDATE messages m SET thread_reply_count = m.thread_reply_count + v.n
-             FROM unnest($1::uuid[], $2::int[]) AS v(id, n)
-            WHERE m.id = v.id`,
-          [threads.map(([id]) => id), threads.map(([, n]) => n)],
-        );
-      }
-
-      return plan.entries.map((entry, index): StoreOutcome => {
-        switch (entry.kind) {
-          case 'new':
-            return { kind: 'created', record: created.get(index)! };
-          case 'existing':
-            return { kind: 'existing', record: stored.get(entry.key)! };
-          case 'duplicate':
-            return { kind: 'existing', record: created.get(entry.of)! };
-          case 'room-gone':
-            return { kind: 'room-gone' };
-        }
-      });
-    });
-  }
-
-  private async findStored(tx: Tx, items: readonly NewMessage[]): Promise<Map<string, MessageRecord>> {
-    const rows = await tx.rows<MessageRow>(
-      `SELECT ${messageColumns('m')}
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(room_id, sender_id, client_message_id)
-         JOIN messages m
-           ON m.room_id = k.room_id AND m.sender_id = k.sender_id AND m.client_message_id = k.client_message_id`,
+    const links = items.flatMap((item, index) =>
+      item.attachments.map((attachment, position) => ({ ord: index + 1, mediaId: attachment.id, position })),
+    );
+    const rows = await this.sql.rows<Record<string, unknown> & { ord: string; status: BatchStatus }>(
+      STORE_BATCH,
       [
+        items.map(() => randomUUID()),
         items.map((item) => item.roomId),
         items.map((item) => item.senderId),
         items.map((item) => item.clientMessageId),
+        items.map((item) => item.content),
+        items.map((item) => item.parentId),
+        items.map((item) => `{${item.mentions.join(',')}}`),
+        links.map((link) => link.ord),
+        links.map((link) => link.mediaId),
+        links.map((link) => link.position),
       ],
     );
-    return new Map(rows.map((row) => [sendKey(fromRow(row)), fromRow(row)]));
+    return rows.map((row): StoreOutcome => {
+      switch (row.status) {
+        case 'new': {
+          const record = messageFromRow(row, 'n_')!;
+          record.attachments = items[Number(row.ord) - 1].attachments;
+          return { kind: 'created', record };
+        }
+        case 'duplicate':
+          return { kind: 'existing', record: messageFromRow(row, 'n_')! };
+        case 'existing':
+          return { kind: 'existing', record: messageFromRow(row, 's_')! };
+        case 'blocked':
+          return { kind: 'blocked' };
+        case 'room-gone':
+          return { kind: 'room-gone' };
+      }
+    });
   }
 
   /** Takes the room's next rev (locking the room row); null when the room is gone. */

@@ -144,10 +144,16 @@ export class MessagesService implements OnModuleInit {
     dto: SendMessageDto,
   ): Promise<{ message: MessageDto; created: boolean }> {
     const input = validateSend(dto);
-    await this.rooms.assertCanWrite(userId, roomId);
-    // No separate "already sent?" lookup on the hot path: the writer deduplicates under the room lock. Only a
-    // send that would be refused for its parent checks first whether it is a resend (the parent may have been
-    // deleted since the original was stored).
+    // Ids from sockets skip the HTTP pipes; a malformed one is simply not found (and never reaches SQL).
+    if (!isUUID(roomId)) throw AppException.notFound(ErrorCode.ROOM_NOT_FOUND, 'Room not found');
+    // The plain send (the hot path) makes no query of its own: the write batch checks membership and blocks, and
+    // deduplicates resends, in its one statement. A reply or a send with attachments is checked here first, so a
+    // non-member learns nothing about the room's messages or gets a media error instead of 404.
+    if (input.parentId !== null || input.attachmentIds.length > 0) {
+      await this.rooms.assertCanWrite(userId, roomId);
+    }
+    // Only a send that would be refused for its parent checks first whether it is a resend (the parent may have
+    // been deleted since the original was stored).
     if (input.parentId !== null && !(await this.isValidParent(roomId, input.parentId))) {
       const earlier = await this.messages.findByClientMessageId(roomId, userId, input.clientMessageId);
       if (earlier) return { message: toMessageDto(earlier), created: false };
