@@ -168,7 +168,7 @@ export function buildConfig(env: Env): AppConfig {
       eventsPerSecond: int(env, 'SOCKET_EVENTS_PER_SECOND', 50, 1, 100_000),
     },
     messages: {
-      batchWindowMs: int(env, 'MESSAGE_BATCH_WINDOW_MS', 2, 0, 100),
+      batchWindowMs: int(env, 'MESSAGE_BATCH_WINDOW_MS', 0, 0, 100),
       batchMaxSize: int(env, 'MESSAGE_BATCH_MAX_SIZE', 64, 1, 1000),
     },
     notifications: {

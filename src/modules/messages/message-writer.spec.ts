@@ -106,6 +106,15 @@ describe('MessageWriter', () => {
     expect(counted()).toBe(3);
   });
 
+  it('with a window of 0, stores the sends of one event-loop turn together without waiting for a timer', async () => {
+    const store = new FakeStore();
+    const { instance } = writer(store, { batchWindowMs: 0, batchMaxSize: 64 });
+    const first = Promise.all(['a', 'b'].map((id) => instance.write(send(id))));
+    await first;
+    await instance.write(send('c'));
+    expect(store.batches).toEqual([['a', 'b'], ['c']]);
+  });
+
   it('flushes as soon as a batch is full', async () => {
     const store = new FakeStore();
     const { instance } = writer(store, { batchWindowMs: 60_000, batchMaxSize: 2 });

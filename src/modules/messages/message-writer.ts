@@ -49,7 +49,8 @@ const MAX_CONCURRENT_BATCHES = 4;
 export class MessageWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger('MessageWriter');
   private queue: Pending[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  /** The scheduled flush of the queue, if any. */
+  private scheduled: { cancel: () => void } | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly windowMs: number;
   private readonly maxSize: number;
@@ -69,7 +70,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
     return new Promise<WriteResult>((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
       if (this.queue.length >= this.maxSize) this.drain();
-      else this.timer ??= setTimeout(() => this.drain(), this.windowMs);
+      else this.scheduled ??= this.schedule();
     });
   }
 
@@ -81,11 +82,22 @@ export class MessageWriter implements BeforeApplicationShutdown {
     }
   }
 
-  private drain(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
+  /**
+   * A window of 0 flushes after the current turn of the event loop (setImmediate): the sends that arrived in the
+   * same batch of socket reads share a commit, and nothing waits for a timer. A window > 0 waits that long.
+   */
+  private schedule(): { cancel: () => void } {
+    if (this.windowMs === 0) {
+      const immediate = setImmediate(() => this.drain());
+      return { cancel: () => clearImmediate(immediate) };
     }
+    const timer = setTimeout(() => this.drain(), this.windowMs);
+    return { cancel: () => clearTimeout(timer) };
+  }
+
+  private drain(): void {
+    this.scheduled?.cancel();
+    this.scheduled = null;
     while (this.queue.length > 0 && this.inFlight.size < MAX_CONCURRENT_BATCHES) {
       const batch = this.queue.splice(0, this.maxSize);
       const run: Promise<void> = this.flush(batch).finally(() => {
