@@ -8,6 +8,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { handleClientError } from './common/http/client-error';
 import { toErrorResponse } from './common/errors/error-response';
 import { buildOpenApiDocument } from './common/http/openapi';
 import { generateRequestId, REQUEST_ID_HEADER } from './common/http/request-id';
@@ -42,6 +43,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Idle keep-alive sockets are closed on shutdown so in-flight requests are all that is waited for.
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    // Requests Node's HTTP parser rejects before Fastify sees them, in the contract's shape too.
+    clientErrorHandler: handleClientError,
     // Errors Fastify answers before routing (a malformed URL, an over-long path parameter), in the contract's shape.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const { body, headers } = toErrorResponse(error, String(request.id));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { startApp, TestApp } from '../support/app';
 import { expectError, Http, HttpResult } from '../support/http';
 import { uniqueName } from '../support/users';
@@ -52,6 +53,39 @@ describe('error shapes', () => {
       const res = await http.get(`/api/v1/users/${'a'.repeat(300)}`);
       const body = expectError(res, 414);
       expect(body.message).not.toContain('aaaa');
+    });
+  });
+
+  describe('malformed HTTP', () => {
+    /** Writes `raw` to the server over a plain TCP connection and returns everything it answers. */
+    function rawExchange(raw: string): Promise<string> {
+      return new Promise((resolve, reject) => {
+        const socket = connect(app.port, '127.0.0.1', () => socket.write(raw));
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    }
+
+    it.each([
+      ['a body longer than its Content-Length', 'Content-Length: 3\r\n\r\n{"username": "abc"}'],
+      ['two Content-Length headers', 'Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}'],
+    ])('%s answers 400 in the error shape', async (_label, tail) => {
+      const answer = await rawExchange(
+        `POST ${REGISTER} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${tail}`,
+      );
+      const [head, body] = answer.slice(answer.lastIndexOf('HTTP/1.1 ')).split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 400 /);
+      expect(head.toLowerCase()).toContain('x-request-id: ');
+      expect(JSON.parse(body)).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'BAD_REQUEST',
+        message: expect.any(String),
+        requestId: expect.any(String),
+      });
     });
   });
 

@@ -15,6 +15,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (request.raw.socket?.destroyed) {
+      // The client went away mid-request (e.g. it sent less body than its Content-Length said): nobody is there to
+      // answer, and it is not a server fault, so it is not logged as one (the request log line records the abort).
+      return;
+    }
     const { body, headers, unexpected } = toErrorResponse(exception, String(request.id));
     if (unexpected) {
       this.logger.error(
