@@ -11,6 +11,7 @@ import { HealthModule } from './modules/health/health.module';
 import { MediaModule } from './modules/media/media.module';
 import { MessagesModule } from './modules/messages/messages.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { MaintenanceModule } from './modules/maintenance/maintenance.module';
 import { NotificationsModule } from './modules/notifications/notifications.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
 import { RoomsModule } from './modules/rooms/rooms.module';
@@ -33,6 +34,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         NotificationsModule,
+        MaintenanceModule,
         AuditModule,
         UsersModule,
         AuthModule,

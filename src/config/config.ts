@@ -14,6 +14,7 @@ export interface AppConfig {
   redis: { url: string; keyPrefix: string };
   jwt: { secret: string; accessTtlSeconds: number; issuer: string; audience: string };
   sessions: { absoluteTtlSeconds: number; idleTtlSeconds: number };
+  maintenance: { intervalSeconds: number; sessionRetentionSeconds: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   rateLimit: {
     authPerMinute: number;
@@ -147,6 +148,10 @@ export function buildConfig(env: Env): AppConfig {
     sessions: {
       absoluteTtlSeconds: int(env, 'SESSION_ABSOLUTE_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
       idleTtlSeconds: int(env, 'SESSION_IDLE_TTL_SECONDS', 7 * 86_400, 60, 365 * 86_400),
+    },
+    maintenance: {
+      intervalSeconds: int(env, 'MAINTENANCE_INTERVAL_SECONDS', 3600, 1, 7 * 86_400),
+      sessionRetentionSeconds: int(env, 'SESSION_RETENTION_DAYS', 30, 0, 3650) * 86_400,
     },
     argon2: {
       memoryCost: int(env, 'ARGON2_MEMORY_KIB', 19_456, 1024, 1_048_576),

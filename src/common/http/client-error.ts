@@ -40,7 +40,10 @@ function classify(code: string | undefined): {
  * Content-Length, a broken request line, oversized headers), in the contract's error shape with a fresh request
  * id. Null when nothing should be written (the client reset the connection).
  */
-export function clientErrorResponse(error: { code?: string }, requestId = randomUUID()): string | null {
+export function clientErrorResponse(
+  error: { code?: string },
+  requestId: string = randomUUID(),
+): string | null {
   if (error.code === 'ECONNRESET') return null;
   const { status, error: reason, code, message } = classify(error.code);
   const body: ErrorBody = { statusCode: status, error: reason, code, message, requestId };

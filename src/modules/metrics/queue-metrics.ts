@@ -4,11 +4,12 @@ import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bull';
 import { Gauge, register } from 'prom-client';
 import { MEDIA_QUEUE } from '../media/media.constants';
+import { MAINTENANCE_QUEUE } from '../maintenance/maintenance.constants';
 import { NOTIFICATIONS_QUEUE } from '../notifications/notifications.constants';
 import { METRIC } from './metrics.constants';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
-const QUEUE_NAMES = [NOTIFICATIONS_QUEUE, MEDIA_QUEUE];
+const QUEUE_NAMES = [NOTIFICATIONS_QUEUE, MEDIA_QUEUE, MAINTENANCE_QUEUE];
 
 /** Queue depth by state, read from Redis at scrape time so every instance reports the shared truth. */
 @Injectable()
