@@ -131,6 +131,11 @@ const CASES: Case[] = [
     expect: { outsider: NF_MESSAGE, member: 200, admin: 200, owner: 200 },
   },
   {
+    name: 'GET /messages/:id/versions',
+    call: (f, http, a) => http.get(`/api/v1/messages/${f.memberMessageId}/versions`, t(a)),
+    expect: { outsider: NF_MESSAGE, member: 200, admin: 200, owner: 200 },
+  },
+  {
     name: "PATCH /messages/:id (member's message)",
     call: (f, http, a) => http.patch(`/api/v1/messages/${f.memberMessageId}`, { content: 'edited' }, t(a)),
     expect: { outsider: NF_MESSAGE, member: 200, admin: FORBIDDEN, owner: FORBIDDEN },
@@ -224,6 +229,7 @@ describe('authorization matrix: non-member, member, admin, owner x every room an
       http.get(`/api/v1/rooms/${f.roomId}/messages`),
       http.post(`/api/v1/rooms/${f.roomId}/messages`, { clientMessageId: 'x', content: 'x' }),
       http.get(`/api/v1/messages/${f.memberMessageId}`),
+      http.get(`/api/v1/messages/${f.memberMessageId}/versions`),
       http.get('/api/v1/messages/search?q=x'),
       http.put(`/api/v1/messages/${f.memberMessageId}/reactions/ok`),
     ];

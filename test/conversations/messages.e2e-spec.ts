@@ -259,6 +259,59 @@ describe('messages', () => {
       expect(versions.map((v) => v.content)).toEqual(['first draft']);
     });
 
+    it('lists previous versions to members, most recently replaced first, page by page', async () => {
+      const { room, users } = await group(2);
+      const [alice, bob] = users;
+      const [outsider] = await registerUsers(app, 1);
+      const message = await api.send(alice, room.id, 'version 1');
+      for (const content of ['version 2', 'version 3', 'version 4']) {
+        const res = await http.patch(
+          `/api/v1/messages/${message.id}`,
+          { content },
+          { token: alice.accessToken },
+        );
+        expect(res.status).toBe(200);
+      }
+      const versionsUrl = `/api/v1/messages/${message.id}/versions`;
+
+      const first = await http.get(`${versionsUrl}?limit=2`, { token: bob.accessToken });
+      expect(first.status).toBe(200);
+      expect(first.body.items).toEqual([
+        { content: 'version 3', replacedAt: expect.any(String) },
+        { content: 'version 2', replacedAt: expect.any(String) },
+      ]);
+      expect(Date.parse(first.body.items[0].replacedAt)).toBeGreaterThanOrEqual(
+        Date.parse(first.body.items[1].replacedAt),
+      );
+      const second = await http.get(`${versionsUrl}?limit=2&cursor=${first.body.nextCursor}`, {
+        token: bob.accessToken,
+      });
+      expect(second.body).toEqual({
+        items: [{ content: 'version 1', replacedAt: expect.any(String) }],
+        nextCursor: null,
+      });
+
+      const never = await api.send(alice, room.id, 'never edited');
+      expect(
+        (await http.get(`/api/v1/messages/${never.id}/versions`, { token: bob.accessToken })).body,
+      ).toEqual({
+        items: [],
+        nextCursor: null,
+      });
+      expectError(await http.get(versionsUrl, { token: outsider.accessToken }), 404, 'MESSAGE_NOT_FOUND');
+      expectError(
+        await http.get(`${versionsUrl}?cursor=not-a-cursor`, { token: bob.accessToken }),
+        400,
+        'VALIDATION_FAILED',
+      );
+
+      // A tombstone keeps no versions.
+      expect(
+        (await http.delete(`/api/v1/messages/${message.id}`, undefined, { token: alice.accessToken })).status,
+      ).toBe(204);
+      expect((await http.get(versionsUrl, { token: bob.accessToken })).body.items).toEqual([]);
+    });
+
     it('deletes to a tombstone that keeps its seq; sender or admin+, idempotent', async () => {
       const { room, users } = await group(3);
       const [owner, member, other] = users;

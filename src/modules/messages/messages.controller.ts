@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import { ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../../common/http/current-user.decorator';
+import { PageQueryDto } from '../../common/http/pagination';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import type { AuthUser } from '../auth/auth-user';
 import {
@@ -9,6 +10,7 @@ import {
   ListMessagesQueryDto,
   MessageDto,
   MessagePageDto,
+  MessageVersionPageDto,
   SearchMessagesQueryDto,
   SendMessageDto,
 } from './messages.dto';
@@ -68,7 +70,17 @@ export class MessagesController {
     return this.messages.get(user.id, id);
   }
 
-  /** The sender edits the content (`editedAt` set; previous versions kept). */
+  /** What an edited message said before, most recently replaced first (empty for deleted messages). */
+  @Get('messages/:id/versions')
+  listMessageVersions(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<MessageVersionPageDto> {
+    return this.messages.versions(user.id, id, query);
+  }
+
+  /** The sender edits the content (`editedAt` set; previous versions kept: GET /messages/:id/versions). */
   @Patch('messages/:id')
   editMessage(
     @CurrentUser() user: AuthUser,

@@ -167,6 +167,21 @@ export class MessagePageDto {
   nextCursor!: string | null;
 }
 
+/** A previous version of an edited message: what it said until an edit replaced it. */
+export class MessageVersionDto {
+  content!: string;
+  /** When an edit replaced this content (ISO 8601). */
+  replacedAt!: string;
+}
+
+/** Previous versions of a message, most recently replaced first. */
+export class MessageVersionPageDto {
+  items!: MessageVersionDto[];
+  /** Pass as `cursor` for older versions; null when there are none. */
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
 /**
  * Maps a message for one viewer: `reactions[].me` is relative to whoever `record.reactions` was loaded for
  * (MessagesRepository.withDetails). Deleted messages show neither content nor mentions.

@@ -426,6 +426,37 @@ export class MessagesRepository {
     }));
   }
 
+  /**
+   * Previous versions of a message, most recently replaced first, after the `[replacedAt, id]` key `after`.
+   * `key` is the row's own sort key (microseconds, so a cursor made from it matches the stored value exactly).
+   */
+  async findVersions(
+    messageId: string,
+    after: [string, string] | undefined,
+    limit: number,
+  ): Promise<Array<{ content: string; replacedAt: Date; key: [string, string] }>> {
+    const rows = await this.sql.rows<{
+      id: string;
+      content: string;
+      replaced_at: Date;
+      replaced_key: string;
+    }>(
+      `SELECT id, content, replaced_at,
+              to_char(replaced_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS replaced_key
+         FROM message_edits
+        WHERE message_id = $1
+          AND ($2::timestamptz IS NULL OR (replaced_at, id) < ($2::timestamptz, $3::uuid))
+        ORDER BY replaced_at DESC, id DESC
+        LIMIT $4`,
+      [messageId, after?.[0] ?? null, after?.[1] ?? null, limit],
+    );
+    return rows.map((row) => ({
+      content: row.content,
+      replacedAt: row.replaced_at,
+      key: [row.replaced_key, row.id],
+    }));
+  }
+
   /** Every message `senderId` wrote, oldest first (for the account export). */
   async findBySender(senderId: string): Promise<MessageRecord[]> {
     const rows = await this.sql.rows<MessageRow>(

@@ -3,7 +3,7 @@ import { isUUID, length } from 'class-validator';
 import { AppException, ErrorDetail } from '../../common/errors/app-exception';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { DomainEvents } from '../../common/events/domain-events';
-import { Page } from '../../common/http/pagination';
+import { decodeOptionalCursor, isTimeIdKey, Page, PageQueryDto, toPage } from '../../common/http/pagination';
 import { MediaService } from '../media/media.service';
 import { RoomsService } from '../rooms/rooms.service';
 import '../users/users.events';
@@ -18,6 +18,7 @@ import {
   MAX_CLIENT_MESSAGE_ID_LENGTH,
   MAX_CONTENT_LENGTH,
   MessageDto,
+  MessageVersionDto,
   SearchMessagesQueryDto,
   SendMessageDto,
   toMessageDto,
@@ -256,6 +257,23 @@ export class MessagesService implements OnModuleInit {
     const dtoForCaller = toMessageDto(withDetails);
     this.events.publish('message.updated', { message: forEveryone(dtoForCaller) });
     return dtoForCaller;
+  }
+
+  /**
+   * What an edited message said before, most recently replaced first; visible to whoever can see the message.
+   * A deleted message keeps no versions (the tombstone removes them), so its list is empty.
+   */
+  async versions(userId: string, id: string, query: PageQueryDto): Promise<Page<MessageVersionDto>> {
+    const found = await this.findVisible(userId, id);
+    if (!found) throw messageNotFound();
+    const after = decodeOptionalCursor(query.cursor, isTimeIdKey);
+    const rows = await this.messages.findVersions(id, after, query.limit + 1);
+    return toPage(
+      rows,
+      query.limit,
+      (row) => row.key,
+      (row) => ({ content: row.content, replacedAt: row.replacedAt.toISOString() }),
+    );
   }
 
   /** The sender, or an admin/owner of the room, deletes; the message stays as a tombstone. Repeats are no-ops. */
