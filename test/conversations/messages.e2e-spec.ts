@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import { TestApp } from '../support/app';
 import { expectError, Http } from '../support/http';
 import { registerUser, RegisteredUser } from '../support/users';
@@ -17,6 +18,29 @@ describe('messages', () => {
   afterAll(async () => {
     await app.stop();
   });
+
+  async function upload(user: RegisteredUser, fileName: string, bytes: Buffer, type: string): Promise<any> {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)], { type }), fileName);
+    const response = await fetch(`${app.url}/api/v1/media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.accessToken}` },
+      body: form,
+    });
+    if (response.status !== 201) throw new Error(`upload: ${response.status} ${await response.text()}`);
+    return response.json();
+  }
+  const uploadText = (user: RegisteredUser, fileName: string, text: string) =>
+    upload(user, fileName, Buffer.from(text), 'text/plain');
+  const uploadPng = async (user: RegisteredUser, fileName: string, width: number, height: number) =>
+    upload(
+      user,
+      fileName,
+      await sharp({ create: { width, height, channels: 3, background: { r: 20, g: 120, b: 200 } } })
+        .png()
+        .toBuffer(),
+      'image/png',
+    );
 
   async function group(size: number): Promise<{ room: any; users: RegisteredUser[] }> {
     const users = await registerUsers(app, size);
@@ -219,6 +243,115 @@ describe('messages', () => {
         404,
         'MESSAGE_NOT_FOUND',
       );
+    });
+
+    it('shows each message in a page exactly as GET /messages/:id shows it to the same viewer', async () => {
+      const { room, users } = await group(3);
+      const [alice, bob, carol] = users;
+      const notes = await uploadText(alice, 'notes.txt', 'some notes');
+      const photo = await uploadPng(alice, 'cat.png', 40, 30);
+      // The thumbnail is made in the background: wait for it, so both reads below see the same media.
+      await eventually(async () => {
+        const media = await http.get(`/api/v1/media/${photo.id}`, { token: alice.accessToken });
+        return media.body.hasThumbnail ? true : undefined;
+      }, 'the thumbnail');
+      const topic = await api.send(alice, room.id, `hi @${bob.user.username}`, {
+        attachmentIds: [photo.id, notes.id],
+      });
+      const react = (user: RegisteredUser, id: string, emoji: string) =>
+        http.put(`/api/v1/messages/${id}/reactions/${encodeURIComponent(emoji)}`, undefined, {
+          token: user.accessToken,
+        });
+      await react(carol, topic.id, 'party');
+      await react(bob, topic.id, '👍');
+      await react(carol, topic.id, '👍');
+      const reply = await api.send(carol, room.id, 'a "quoted" reply\nwith ünïcödé 👋', {
+        parentId: topic.id,
+      });
+      const edited = await api.send(bob, room.id, 'first draft');
+      await http.patch(
+        `/api/v1/messages/${edited.id}`,
+        { content: 'second draft' },
+        { token: bob.accessToken },
+      );
+      const doomed = await api.send(alice, room.id, `bye @${carol.user.username}`, { attachmentIds: [] });
+      await react(bob, doomed.id, 'ok');
+      await http.delete(`/api/v1/messages/${doomed.id}`, undefined, { token: alice.accessToken });
+
+      for (const viewer of users) {
+        for (const query of ['?limit=100', '?after=0&limit=2', `?parentId=${topic.id}`]) {
+          const res = await http.get(`/api/v1/rooms/${room.id}/messages${query}`, {
+            token: viewer.accessToken,
+          });
+          expect(res.status).toBe(200);
+          expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+          expect(res.body.items.length).toBeGreaterThan(0);
+          for (const item of res.body.items) {
+            const single = await http.get(`/api/v1/messages/${item.id}`, { token: viewer.accessToken });
+            // Same fields, same values, same order.
+            expect(JSON.stringify(item)).toBe(JSON.stringify(single.body));
+          }
+        }
+      }
+
+      const asCarol = await api.page(carol, room.id);
+      expect(asCarol.items.map((m: any) => m.id)).toEqual([doomed.id, edited.id, reply.id, topic.id]);
+      const [tombstone, second, , first] = asCarol.items;
+      expect(tombstone).toMatchObject({ content: null, mentions: [], reactions: [], attachments: [] });
+      expect(second).toMatchObject({ content: 'second draft', editedAt: expect.any(String) });
+      expect(first.reactions).toEqual([
+        { emoji: 'party', count: 1, me: true },
+        { emoji: '👍', count: 2, me: true },
+      ]);
+      expect(first.attachments).toEqual([
+        {
+          id: photo.id,
+          fileName: 'cat.png',
+          mimeType: 'image/png',
+          size: photo.size,
+          hasThumbnail: true,
+          width: 40,
+          height: 30,
+        },
+        { id: notes.id, fileName: 'notes.txt', mimeType: 'text/plain', size: 10, hasThumbnail: false },
+      ]);
+      expect(first.mentions).toEqual([bob.user.id]);
+      expect((await api.page(alice, room.id)).items[3].reactions.map((r: any) => r.me)).toEqual([
+        false,
+        false,
+      ]);
+    });
+
+    it('answers anyone but a member 404 before looking at the cursor', async () => {
+      const { room, users } = await group(1);
+      const [alice] = users;
+      const outsider = await registerUser(app);
+      await api.send(alice, room.id, 'hello');
+      for (const query of ['?cursor=zzz', `?before=5&cursor=${encodeURIComponent('WyJhZnRlciIsMV0')}`]) {
+        expectError(
+          await http.get(`/api/v1/rooms/${room.id}/messages${query}`, { token: alice.accessToken }),
+          400,
+          'VALIDATION_FAILED',
+        );
+        expectError(
+          await http.get(`/api/v1/rooms/${room.id}/messages${query}`, { token: outsider.accessToken }),
+          404,
+          'ROOM_NOT_FOUND',
+        );
+      }
+      expectError(
+        await http.get(`/api/v1/rooms/${room.id}/messages?parentId=${randomUUID()}`, {
+          token: outsider.accessToken,
+        }),
+        404,
+        'ROOM_NOT_FOUND',
+      );
+      expect(
+        await api.page(alice, room.id, `?parentId=${(await api.page(alice, room.id)).items[0].id}`),
+      ).toEqual({
+        items: [],
+        nextCursor: null,
+      });
     });
   });
 

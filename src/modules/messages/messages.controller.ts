@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import { ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../../common/http/current-user.decorator';
+import { asJsonReply, JsonText } from '../../common/http/json-text';
 import { PageQueryDto } from '../../common/http/pagination';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import type { AuthUser } from '../auth/auth-user';
@@ -47,12 +48,15 @@ export class MessagesController {
 
   /** A page by seq: newest first (default, or `before`), oldest first with `after`; `parentId` lists a thread. */
   @Get('rooms/:id/messages')
-  listRoomMessages(
+  @ApiOkResponse({ type: MessagePageDto })
+  async listRoomMessages(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) roomId: string,
     @Query() query: ListMessagesQueryDto,
-  ): Promise<MessagePageDto> {
-    return this.messages.list(user.id, roomId, query);
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<JsonText<MessagePageDto>> {
+    // The page arrives as JSON text from the database: sent as it is, never parsed and stringified again.
+    return asJsonReply(reply, await this.messages.list(user.id, roomId, query));
   }
 
   // Declared before `messages/:id` so "search" is never taken for an id.

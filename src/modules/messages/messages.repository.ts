@@ -65,18 +65,6 @@ export interface Tombstone {
 
 export type ReactionChange = { kind: 'changed'; rev: number } | { kind: 'unchanged' } | { kind: 'deleted' };
 
-export interface SeqPageQuery {
-  roomId: string;
-  /** Thread replies of this parent only. */
-  parentId?: string;
-  /** Newest first, seq < before (Infinity for the newest page). */
-  before?: number;
-  /** Oldest first, seq > after. */
-  after?: number;
-  /** Rows to fetch (the caller asks for one more than it shows). */
-  limit: number;
-}
-
 /** Position of a search hit in the result order (rank desc, seq desc, id desc). */
 export type SearchKey = [rank: number, seq: number, id: string];
 
@@ -339,33 +327,6 @@ export class MessagesRepository {
       [parentId, roomId],
     );
     return row && { id: row.id, parentId: row.parent_id, deletedAt: row.deleted_at };
-  }
-
-  /** One page by seq: newest first with `before` (or neither), oldest first with `after`. */
-  async findPageBySeq(query: SeqPageQuery, viewerId: string): Promise<MessageRecord[]> {
-    const params: unknown[] = [query.roomId, query.limit];
-    const where = ['m.room_id = $1'];
-    if (query.parentId !== undefined) {
-      params.push(query.parentId);
-      where.push(`m.parent_id = $${params.length}`);
-    }
-    let order = 'DESC';
-    if (query.after !== undefined) {
-      params.push(query.after);
-      where.push(`m.seq > $${params.length}`);
-      order = 'ASC';
-    } else if (query.before !== undefined && Number.isFinite(query.before)) {
-      params.push(query.before);
-      where.push(`m.seq < $${params.length}`);
-    }
-    const rows = await this.sql.rows<MessageRow>(
-      `SELECT ${messageColumns('m')} FROM messages m
-        WHERE ${where.join(' AND ')}
-        ORDER BY m.seq ${order}
-        LIMIT $2`,
-      params,
-    );
-    return this.withDetails(rows.map(fromRow), viewerId);
   }
 
   /**

@@ -3,13 +3,21 @@ import { isUUID, length } from 'class-validator';
 import { AppException, ErrorDetail } from '../../common/errors/app-exception';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { DomainEvents } from '../../common/events/domain-events';
+import { JsonText, pageJson } from '../../common/http/json-text';
 import { decodeOptionalCursor, isTimeIdKey, Page, PageQueryDto, toPage } from '../../common/http/pagination';
 import { MediaService } from '../media/media.service';
 import { RoomsService } from '../rooms/rooms.service';
 import '../users/users.events';
 import { UsersService } from '../users/users.service';
 import { parseMentionCandidates, resolveMentions } from './mentions';
-import { decodeSearchCursor, encodeSearchCursor, nextSeqCursor, resolveSeqWindow } from './message-cursors';
+import {
+  decodeSearchCursor,
+  encodeSearchCursor,
+  nextSeqCursor,
+  resolveSeqWindow,
+  SeqWindow,
+} from './message-cursors';
+import { MessagePagesRepository } from './message-pages.repository';
 import { MessageWriter } from './message-writer';
 import {
   MAX_ATTACHMENTS,
@@ -29,6 +37,7 @@ import { MessageRecord, MessagesRepository } from './messages.repository';
 /** Emoji path parameter: 1–32 characters, no whitespace or control characters. */
 const EMOJI = /^[^\s\p{Cc}]+$/u;
 
+const roomNotFound = (): AppException => AppException.notFound(ErrorCode.ROOM_NOT_FOUND, 'Room not found');
 const messageNotFound = (): AppException =>
   AppException.notFound(ErrorCode.MESSAGE_NOT_FOUND, 'Message not found');
 const messageDeleted = (): AppException =>
@@ -110,6 +119,7 @@ export class MessagesService implements OnModuleInit {
 
   constructor(
     private readonly messages: MessagesRepository,
+    private readonly pages: MessagePagesRepository,
     private readonly writer: MessageWriter,
     private readonly rooms: RoomsService,
     private readonly users: UsersService,
@@ -201,33 +211,36 @@ export class MessagesService implements OnModuleInit {
     return resolveMentions(candidates, users, members);
   }
 
-  /** A page by seq: newest first (default, or `before`), oldest first with `after`; `parentId` for a thread. */
-  async list(userId: string, roomId: string, query: ListMessagesQueryDto): Promise<Page<MessageDto>> {
-    await this.rooms.assertMember(userId, roomId);
-    const window = resolveSeqWindow(query);
-    if (query.parentId !== undefined) {
-      const parent = await this.messages.findParent(roomId, query.parentId);
-      if (!parent) throw messageNotFound();
+  /**
+   * A page by seq: newest first (default, or `before`), oldest first with `after`; `parentId` for a thread.
+   * Membership, the thread's parent and the page come from one statement, already serialised as JSON.
+   */
+  async list(
+    userId: string,
+    roomId: string,
+    query: ListMessagesQueryDto,
+  ): Promise<JsonText<Page<MessageDto>>> {
+    let window: SeqWindow;
+    try {
+      window = resolveSeqWindow(query);
+    } catch (error) {
+      // Only a member learns that the cursor is bad: anyone else gets the room's 404 first.
+      await this.rooms.assertMember(userId, roomId);
+      throw error;
     }
-    const rows = await this.messages.findPageBySeq(
-      {
-        roomId,
-        parentId: query.parentId,
-        before: window.direction === 'before' ? (window.seq ?? undefined) : undefined,
-        after: window.direction === 'after' ? window.seq : undefined,
-        limit: query.limit + 1,
-      },
-      userId,
+    const page = await this.pages.findPage({
+      roomId,
+      viewerId: userId,
+      parentId: query.parentId,
+      window,
+      limit: query.limit,
+    });
+    if (page.kind === 'room-not-found') throw roomNotFound();
+    if (page.kind === 'parent-not-found') throw messageNotFound();
+    return pageJson(
+      page.items,
+      nextSeqCursor(window, page.lastSeq === null ? [] : [page.lastSeq], page.hasMore),
     );
-    const shown = rows.slice(0, query.limit);
-    return {
-      items: shown.map(toMessageDto),
-      nextCursor: nextSeqCursor(
-        window,
-        shown.map((message) => message.seq),
-        rows.length > query.limit,
-      ),
-    };
   }
 
   async get(userId: string, id: string): Promise<MessageDto> {
