@@ -1,10 +1,10 @@
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
@@ -78,7 +78,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.get(HttpMetrics).register(fastify);
 
-  await app.register(helmet, {
+  // Security headers on every answer (errors and CORS preflights included), from one helmet middleware built at
+  // boot: @fastify/helmet rebuilt it, re-parsing the CSP, on every request (~3 % of a history page's CPU).
+  const securityHeaders = helmet({
     // Swagger UI needs inline styles and data: images; everything else stays same-origin.
     contentSecurityPolicy: {
       directives: {
@@ -91,6 +93,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
         upgradeInsecureRequests: null,
       },
     },
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (error?: unknown) =>
+      done(error === undefined ? undefined : error instanceof Error ? error : new Error(String(error))),
+    );
   });
   // Uploads stream through @fastify/multipart: one file per request, capped at MEDIA_MAX_BYTES while reading.
   await app.register(multipart, {
