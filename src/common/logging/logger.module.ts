@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule as PinoLoggerModule } from 'nestjs-pino';
+import { destination, type DestinationStream } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { REQUEST_ID_HEADER } from '../http/request-id';
 
@@ -18,13 +19,23 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/**
+ * Where JSON log lines go: stdout without blocking the event loop. Each line used to be its own synchronous
+ * write syscall (~11 % of a history page's CPU); asynchronously, lines logged while a write is in flight go out
+ * together in the next one. pino flushes what is pending when the process exits (process.exit included).
+ */
+function stdout(): DestinationStream {
+  return destination({ dest: 1, sync: false });
+}
+
 /** Structured JSON logs (pretty in development on a terminal) with the request id on every line of a request. */
 @Module({
   imports: [
     PinoLoggerModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        pinoHttp: {
+      useFactory: (config: AppConfig) => {
+        const pretty = config.env === 'development' && process.stdout.isTTY;
+        const options = {
           level: config.logLevel,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           genReqId: (req: IncomingMessage) => String(req.headers[REQUEST_ID_HEADER] ?? ''),
@@ -45,12 +56,10 @@ export const REDACTED_PATHS = [
             }),
             res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
           },
-          transport:
-            config.env === 'development' && process.stdout.isTTY
-              ? { target: 'pino-pretty', options: { singleLine: true } }
-              : undefined,
-        },
-      }),
+          transport: pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+        };
+        return { pinoHttp: pretty ? options : [options, stdout()] };
+      },
     }),
   ],
 })
