@@ -9,6 +9,29 @@ import type { AppConfig } from '../../config/config';
 import { RedisFactory } from '../../redis/redis.factory';
 import { isOriginAllowed } from './socket-handshake';
 
+/** How long shutdown waits for queued broadcasts to reach Redis. */
+const FLUSH_TIMEOUT_MS = 2_000;
+
+/** The part of the streams adapter that reads entries back from the stream. */
+interface StreamEntryReader {
+  uid: string;
+  onRawMessage(raw: { uid?: string }, offset: string): void;
+}
+
+/**
+ * Every instance reads every stream entry back, its own included, and the adapter decodes each one (a JSON.parse
+ * of the whole broadcast packet) before noticing it came from itself and dropping it. This drops those by their
+ * uid field first, undecoded; entries from other instances are handled exactly as before.
+ */
+function skipOwnEntries<A extends object>(adapter: A): A {
+  const reader = adapter as unknown as StreamEntryReader;
+  const handle = reader.onRawMessage.bind(reader);
+  reader.onRawMessage = (raw, offset) => {
+    if (raw.uid !== reader.uid) handle(raw, offset);
+  };
+  return adapter;
+}
+
 /**
  * Socket.IO over the Redis Streams adapter, so a broadcast, a `socketsJoin` or a `disconnectSockets` on one
  * instance reaches sockets on every instance. Streams (rather than pub/sub) because a short Redis outage loses no
@@ -19,6 +42,8 @@ import { isOriginAllowed } from './socket-handshake';
  */
 export class RedisStreamsIoAdapter extends IoAdapter {
   private readonly clients: Redis[] = [];
+  /** The client broadcasts are published through (auto-pipelined). */
+  private publisher?: Redis;
   private readonly handlerLogger = new Logger('SocketHandlers');
 
   constructor(
@@ -45,8 +70,15 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     const prefix = this.redisFactory.keyPrefix;
     // Broadcasts wait through about 20 s of Redis outage (reconnect attempts back off up to 2 s) and then go out
     // in order, rather than being dropped after the usual two retries; the adapter logs a publish that gives up.
-    const client = this.redisFactory.create('socket.io', { maxRetriesPerRequest: 20 }, false);
+    // Auto-pipelining: the broadcasts of one committed write batch are published in the same tick, and go to
+    // Redis as one write instead of one XADD syscall each (6.7 % of the app's CPU at ~770 msg/s in a profile).
+    const client = this.redisFactory.create(
+      'socket.io',
+      { maxRetriesPerRequest: 20, enableAutoPipelining: true },
+      false,
+    );
     this.clients.push(client);
+    this.publisher = client;
     // The adapter duplicates the client for its subscription and its blocking stream reads, and does not handle
     // their command failures: with a retry limit, a Redis outage at boot rejects SUBSCRIBE unhandled and kills the
     // process. Those readers wait for Redis as long as it takes instead.
@@ -55,9 +87,14 @@ export class RedisStreamsIoAdapter extends IoAdapter {
       this.clients.push(reader);
       return reader;
     };
-    server.adapter(
-      createAdapter(client, { streamName: `${prefix}socket.io`, channelPrefix: `${prefix}socket.io` }),
-    );
+    const adapterFor = createAdapter(client, {
+      streamName: `${prefix}socket.io`,
+      channelPrefix: `${prefix}socket.io`,
+    });
+    // Socket.IO calls this with `new`: a function expression (not an arrow) that returns the adapter it built.
+    server.adapter(function streamsAdapter(nsp: Parameters<typeof adapterFor>[0]) {
+      return skipOwnEntries(adapterFor(nsp));
+    } as typeof adapterFor);
     return server;
   }
 
@@ -69,6 +106,12 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     server.local.disconnectSockets(true);
     await server.of('/').adapter.close();
     server.engine.close();
+    // Auto-pipelined broadcasts (e.g. the offline presence of this instance's users) leave on the next tick: a
+    // PING queued behind them answers once they are written. Bounded, because Redis may be the thing that is down.
+    if (this.publisher) {
+      const flushed = this.publisher.ping().catch(() => undefined);
+      await Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, FLUSH_TIMEOUT_MS).unref())]);
+    }
     // These clients wait long for Redis, so a QUIT would hold up shutdown while it is down: drop them instead.
     for (const client of this.clients.splice(0)) client.disconnect();
   }
