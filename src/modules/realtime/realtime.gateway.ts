@@ -183,6 +183,9 @@ export class RealtimeGateway
     const token = handshakeToken(socket.handshake.auth);
     if (!token) throw AppException.unauthorized();
     const user = await this.tokens.verifyAccessToken(token);
+    // In a reconnect storm, clients give up on handshakes the server has not reached yet. Socket.IO drops a socket
+    // whose connection closed during the middleware (the same check), so skip its database read and joins.
+    if (socket.conn.readyState !== 'open') return;
     socket.data.user = user;
     socket.data.expiresAt = tokenExpiresAt(token);
     // The user room first: a membership change published from now on reaches this socket through it.
