@@ -109,6 +109,17 @@ describe('Socket.IO delivery', () => {
     expect(countById(seen, first.data.id)).toBe(1);
   });
 
+  it('processes an event sent without an acknowledgement callback the same way', async () => {
+    const clientMessageId = randomUUID();
+    const delivered = nextEvent(
+      bob1,
+      'message:created',
+      (message: any) => message.clientMessageId === clientMessageId,
+    );
+    alice1.emit('message:send', { roomId, clientMessageId, content: 'no ack wanted' });
+    expect(await delivered).toEqual(expect.objectContaining({ content: 'no ack wanted', roomId }));
+  });
+
   it('validates payloads like REST bodies and answers errors in the ack', async () => {
     const missing = await emitAck(alice1, 'message:send', { roomId });
     expect(missing).toEqual({
@@ -139,6 +150,11 @@ describe('Socket.IO delivery', () => {
 
     const unknown = await emitAck(alice1, 'message:shout', { roomId });
     expect(unknown).toEqual({ ok: false, error: expect.objectContaining({ code: 'BAD_REQUEST' }) });
+
+    // Names an EventEmitter treats specially are just unknown events, and the socket carries on.
+    const error = await emitAck(alice1, 'error', { roomId });
+    expect(error).toEqual({ ok: false, error: expect.objectContaining({ code: 'BAD_REQUEST' }) });
+    expect(await emitAck(alice1, 'typing:stop', { roomId })).toEqual({ ok: true, data: {} });
   });
 
   it('answers ROOM_NOT_FOUND to a non-member and delivers nothing', async () => {

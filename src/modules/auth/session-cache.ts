@@ -13,34 +13,56 @@ export interface ActiveSession {
 }
 
 const REVOKED = 'revoked';
+const STALE = 'stale';
+
+/**
+ * How long `forget` blocks cache fills: longer than any request takes from reading PostgreSQL to filling the
+ * cache, so a request that read the state before the change cannot cache it after the change was announced.
+ */
+export const STALE_BLOCK_MS = 30_000;
 
 /** Redis key of a session's cached state (relative to REDIS_KEY_PREFIX). */
 export function sessionCacheKey(sessionId: string): string {
   return `auth:session:${sessionId}`;
 }
-// Short enough that a role change made directly in the database is picked up soon; revocations are immediate.
-const ACTIVE_TTL_MS = 60_000;
+
+// KEYS[1] cache key; ARGV[1] block ms. Marks the entry stale unless it is a tombstone (which must stay).
+const FORGET = `if redis.call('GET', KEYS[1]) ~= '${REVOKED}' then
+  redis.call('SET', KEYS[1], '${STALE}', 'PX', ARGV[1])
+end`;
+
+type SessionCacheRedis = Redis & { sessionCacheForget(key: string, blockMs: number): Promise<unknown> };
 
 /**
- * Redis cache of session state, keyed by session id. A revocation overwrites the entry with a tombstone that
- * outlives every access token of the session, and a cache fill never overwrites (SET NX), so a fill racing a
- * revocation cannot resurrect the session.
+ * Redis cache of session state, keyed by session id. Everything that changes that state announces it here:
+ * a revocation (logout, password change, disabling or deleting the account...) overwrites the entry with a
+ * tombstone that outlives every access token of the session, and a role change marks it stale (`forget`). A
+ * cache fill never overwrites (SET NX), so a fill racing either cannot resurrect the old state. Entries may
+ * therefore live as long as an access token does: a reconnect storm after an outage of minutes still finds
+ * its sessions here instead of in PostgreSQL.
  */
 @Injectable()
 export class SessionCache {
+  private readonly redis: SessionCacheRedis;
+
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    if (!('sessionCacheForget' in redis)) {
+      redis.defineCommand('sessionCacheForget', { lua: FORGET, numberOfKeys: 1 });
+    }
+    this.redis = redis as SessionCacheRedis;
+  }
 
   private key(sessionId: string): string {
     return sessionCacheKey(sessionId);
   }
 
-  /** The cached state: a session, 'revoked', or undefined on a miss. */
+  /** The cached state: a session, 'revoked', or undefined on a miss (or a stale entry). */
   async get(sessionId: string): Promise<ActiveSession | 'revoked' | undefined> {
     const raw = await this.redis.get(this.key(sessionId));
-    if (raw === null) return undefined;
+    if (raw === null || raw === STALE) return undefined;
     if (raw === REVOKED) return 'revoked';
     try {
       return JSON.parse(raw) as ActiveSession;
@@ -50,7 +72,7 @@ export class SessionCache {
   }
 
   async fill(sessionId: string, session: ActiveSession): Promise<void> {
-    const ttl = Math.min(ACTIVE_TTL_MS, session.expiresAt - Date.now());
+    const ttl = Math.min(this.config.jwt.accessTtlSeconds * 1000, session.expiresAt - Date.now());
     if (ttl <= 0) return;
     await this.redis.set(this.key(sessionId), JSON.stringify(session), 'PX', ttl, 'NX');
   }
@@ -63,9 +85,17 @@ export class SessionCache {
     await pipeline.exec();
   }
 
-  /** Drops cached entries (not tombstones) so the next request reads fresh state, e.g. after a role change. */
+  /**
+   * Makes the next requests read fresh state, e.g. after a role change. Not a plain DEL: for a while the entry
+   * is marked stale, which refuses fills, so a request that read the old role just before the change cannot
+   * cache it for the entry's whole lifetime. Tombstones stay.
+   */
   async forget(sessionIds: string[]): Promise<void> {
     if (sessionIds.length === 0) return;
-    await this.redis.del(...sessionIds.map((id) => this.key(id)));
+    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
+      sessionCacheForget(key: string, blockMs: number): unknown;
+    };
+    for (const id of sessionIds) pipeline.sessionCacheForget(this.key(id), STALE_BLOCK_MS);
+    await pipeline.exec();
   }
 }

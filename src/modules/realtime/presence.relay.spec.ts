@@ -1,22 +1,32 @@
 import type { RoomsService } from '../rooms/rooms.service';
 import type { PresenceStore } from '../users/presence.store';
 import type { UsersService } from '../users/users.service';
-import { PresenceRelay } from './presence.relay';
+import {
+  PRESENCE_HEARTBEAT_MS,
+  PRESENCE_MAX_ROOM_MEMBERS,
+  PRESENCE_OFFLINE_DELAY_MS,
+  PresenceRelay,
+} from './presence.relay';
 import type { PresenceEvent } from './realtime.events';
 import type { SocketPublisher } from './socket.publisher';
 
 /** An in-memory PresenceStore with the same answers: first connection in, last connection out. */
 class FakeStore {
   readonly live = new Map<string, Set<string>>();
+  readonly calls: string[] = [];
   async connect(userId: string, connectionId: string): Promise<boolean> {
+    this.calls.push(`connect ${userId}`);
     const set = this.live.get(userId) ?? new Set<string>();
     this.live.set(userId, set);
     const first = set.size === 0;
     set.add(connectionId);
     return first;
   }
-  async refresh(): Promise<void> {}
+  async refresh(userId: string): Promise<void> {
+    this.calls.push(`refresh ${userId}`);
+  }
   async disconnect(userId: string, connectionId: string): Promise<boolean> {
+    this.calls.push(`disconnect ${userId}`);
     const set = this.live.get(userId);
     const removed = set?.delete(connectionId) ?? false;
     return removed && set!.size === 0;
@@ -28,13 +38,28 @@ describe('PresenceRelay', () => {
   let sent: Array<{ roomIds: readonly string[]; event: PresenceEvent }>;
   let touched: Array<[string, Date]>;
   let relay: PresenceRelay;
+  let memberCounts: Record<string, number>;
+  let countLookups: string[];
+  let roomIdLookups: number;
 
   beforeEach(() => {
     store = new FakeStore();
     sent = [];
     touched = [];
+    memberCounts = {};
+    countLookups = [];
+    roomIdLookups = 0;
     const users = { touchLastSeen: async (id: string, at: Date) => void touched.push([id, at]) };
-    const rooms = { roomIdsForUser: async () => ['r1', 'r2'] };
+    const rooms = {
+      roomIdsForUser: async () => {
+        roomIdLookups++;
+        return ['r1', 'r2'];
+      },
+      get: async (_userId: string, roomId: string) => {
+        countLookups.push(roomId);
+        return { id: roomId, memberCount: memberCounts[roomId] ?? 2 };
+      },
+    };
     const publisher = {
       presence: (roomIds: readonly string[], event: PresenceEvent) => sent.push({ roomIds, event }),
     };
@@ -44,9 +69,14 @@ describe('PresenceRelay', () => {
       rooms as unknown as RoomsService,
       publisher as unknown as SocketPublisher,
     );
+    // Most cases are about what happens once the user is offline; the delay before that has its own tests.
+    relay.offlineDelayMs = 0;
   });
 
-  afterEach(() => relay.onModuleDestroy());
+  afterEach(() => {
+    relay.onModuleDestroy();
+    jest.useRealTimers();
+  });
 
   it('announces online for the first socket only, to the rooms it is in', async () => {
     await relay.connected('u1', 's1', ['r1']);
@@ -90,5 +120,120 @@ describe('PresenceRelay', () => {
     expect(touched.map(([id]) => id).sort()).toEqual(['u1', 'u2']);
     await relay.disconnected('u1', 's1');
     expect(touched).toHaveLength(2);
+  });
+  it('announces offline to the rooms the last socket was in, without asking the database', async () => {
+    await relay.connected('u1', 's1', ['r1']);
+    await relay.disconnected('u1', 's1', ['r1', 'r3']);
+    expect(sent[1]).toEqual({
+      roomIds: ['r1', 'r3'],
+      event: expect.objectContaining({ userId: 'u1', status: 'offline' }),
+    });
+    expect(roomIdLookups).toBe(0);
+  });
+
+  it('holds one lease per user on this instance, whatever the number of their sockets', async () => {
+    await Promise.all([relay.connected('u1', 's1', []), relay.connected('u1', 's2', [])]);
+    await relay.connected('u2', 's3', []);
+    await relay.disconnected('u1', 's1', []);
+    expect(store.calls).toEqual(['connect u1', 'connect u2']);
+    expect(store.live.get('u1')?.size).toBe(1);
+    expect(store.live.get('u1')?.has('s1')).toBe(false);
+    await relay.disconnected('u1', 's2', []);
+    expect(store.calls).toEqual(['connect u1', 'connect u2', 'disconnect u1']);
+    expect(store.live.get('u1')?.size).toBe(0);
+  });
+
+  it('refreshes one lease per user on each heartbeat', async () => {
+    jest.useFakeTimers();
+    await relay.connected('u1', 's1', []);
+    await relay.connected('u1', 's2', []);
+    await relay.connected('u2', 's3', []);
+    jest.advanceTimersByTime(PRESENCE_HEARTBEAT_MS);
+    expect(store.calls.filter((call) => call.startsWith('refresh')).sort()).toEqual([
+      'refresh u1',
+      'refresh u2',
+    ]);
+  });
+
+  it(`leaves out rooms of more than ${PRESENCE_MAX_ROOM_MEMBERS} members, reading each room's size once`, async () => {
+    memberCounts = { big: PRESENCE_MAX_ROOM_MEMBERS + 1, edge: PRESENCE_MAX_ROOM_MEMBERS };
+    await relay.connected('u1', 's1', ['small', 'big', 'edge']);
+    await relay.connected('u2', 's2', ['big', 'edge']);
+    await relay.disconnected('u1', 's1', ['small', 'big', 'edge']);
+    expect(sent.map((entry) => entry.roomIds)).toEqual([['small', 'edge'], ['edge'], ['small', 'edge']]);
+    expect(countLookups.sort()).toEqual(['big', 'edge', 'small']);
+  });
+
+  it('does not announce offline when the user came back on this instance meanwhile', async () => {
+    let release: () => void = () => undefined;
+    const users = {
+      touchLastSeen: (id: string, at: Date) =>
+        new Promise<void>((resolve) => {
+          touched.push([id, at]);
+          release = resolve;
+        }),
+    };
+    relay = new PresenceRelay(
+      store as unknown as PresenceStore,
+      users as unknown as UsersService,
+      { get: async () => ({ memberCount: 2 }) } as unknown as RoomsService,
+      {
+        presence: (roomIds: readonly string[], event: PresenceEvent) => sent.push({ roomIds, event }),
+      } as unknown as SocketPublisher,
+    );
+    relay.offlineDelayMs = 0;
+    await relay.connected('u1', 's1', ['r1']);
+    const leaving = relay.disconnected('u1', 's1', ['r1']);
+    await new Promise((resolve) => setImmediate(resolve));
+    const back = relay.connected('u1', 's2', ['r1']);
+    release();
+    await Promise.all([leaving, back]);
+    expect(sent.map((entry) => entry.event.status)).toEqual(['online', 'online']);
+  });
+  describe(`after the last socket closes (${PRESENCE_OFFLINE_DELAY_MS} ms)`, () => {
+    beforeEach(() => {
+      jest.useFakeTimers();
+      relay.offlineDelayMs = PRESENCE_OFFLINE_DELAY_MS;
+    });
+
+    async function flush(): Promise<void> {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    }
+
+    it('keeps the user online: coming back in time announces nothing and writes nothing', async () => {
+      await relay.connected('u1', 's1', ['r1']);
+      await relay.disconnected('u1', 's1', ['r1']);
+      jest.advanceTimersByTime(PRESENCE_OFFLINE_DELAY_MS - 1);
+      await relay.connected('u1', 's2', ['r1']);
+      jest.advanceTimersByTime(PRESENCE_OFFLINE_DELAY_MS);
+      await flush();
+      expect(sent.map((entry) => entry.event.status)).toEqual(['online']);
+      expect(store.calls).toEqual(['connect u1']);
+      expect(touched).toEqual([]);
+    });
+
+    it('then announces offline with the moment the last socket closed', async () => {
+      await relay.connected('u1', 's1', ['r1']);
+      const closedAt = Date.now();
+      await relay.disconnected('u1', 's1', ['r1']);
+      expect(sent).toHaveLength(1);
+      jest.advanceTimersByTime(PRESENCE_OFFLINE_DELAY_MS);
+      await flush();
+      expect(sent[1]).toEqual({
+        roomIds: ['r1'],
+        event: { userId: 'u1', status: 'offline', lastSeenAt: new Date(closedAt).toISOString() },
+      });
+      expect(touched).toEqual([['u1', new Date(closedAt)]]);
+    });
+
+    it('releases users still in their delay at shutdown, at once', async () => {
+      await relay.connected('u1', 's1', ['r1']);
+      await relay.disconnected('u1', 's1', ['r1']);
+      await relay.releaseAll();
+      expect(sent.map((entry) => entry.event.status)).toEqual(['online', 'offline']);
+      jest.advanceTimersByTime(PRESENCE_OFFLINE_DELAY_MS);
+      await flush();
+      expect(touched).toHaveLength(1);
+    });
   });
 });

@@ -1,67 +1,189 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { RoomsService } from '../rooms/rooms.service';
 import { PresenceStore } from '../users/presence.store';
 import { UsersService } from '../users/users.service';
 import { SocketPublisher } from './socket.publisher';
 
-/** A connection's lease in Redis; refreshed every PRESENCE_HEARTBEAT_MS, so a dead instance's users expire. */
+/** An instance's lease in Redis; refreshed every PRESENCE_HEARTBEAT_MS, so a dead instance's users expire. */
 export const PRESENCE_TTL_MS = 45_000;
 export const PRESENCE_HEARTBEAT_MS = 15_000;
 
 /**
- * Online/offline across the cluster. A user is online while any socket of theirs, on any instance, holds a live
- * lease in the shared PresenceStore; transitions (first socket in, last socket out) are broadcast as `presence` to
- * the users who share a room with them, and going offline records `lastSeenAt`.
+ * A user stays online this long after their last connection closed: a page reload, a network handover or a short
+ * outage costs no offline/online pair (two broadcasts to every room mate, a database write) when the user is back
+ * in time. `lastSeenAt` is still the moment the last connection closed.
+ */
+export const PRESENCE_OFFLINE_DELAY_MS = 5_000;
+
+/**
+ * `presence` is not broadcast into conversations with more members than this. Each transition would cost one
+ * frame per member socket, so a room of n members reconnecting after an outage costs n² frames (a 5k room:
+ * ~10k frames per reconnect, 50M for the whole room). Clients read the presence of the members they show from
+ * the REST user endpoints instead (docs/REALTIME.md).
+ */
+export const PRESENCE_MAX_ROOM_MEMBERS = 1000;
+/** How long a conversation's member count is trusted for that decision; membership changes are rare. */
+const ROOM_SIZE_TTL_MS = 5 * 60_000;
+
+/** A user whose last socket here closed, still holding this instance's lease until the offline delay ends. */
+interface Lingering {
+  timer: NodeJS.Timeout;
+  closedAt: Date;
+  roomIds: string[] | undefined;
+}
+
+interface RoomSize {
+  /** Resolves to the member count, or undefined when it could not be read (the room is then not skipped). */
+  count: Promise<number | undefined>;
+  until: number;
+}
+
+/**
+ * Online/offline across the cluster. A user is online while any instance holds a live lease for them in the
+ * shared PresenceStore. Each instance holds one lease per user with sockets on it (not one per socket), so a
+ * user's second device and the heartbeat of a user with several devices cost no extra Redis call, and keeps it
+ * PRESENCE_OFFLINE_DELAY_MS after their last socket closed. Transitions (first lease in, last lease out) are
+ * broadcast as `presence` to the users who share a conversation of at most PRESENCE_MAX_ROOM_MEMBERS members with
+ * them, and going offline records `lastSeenAt`.
  */
 @Injectable()
 export class PresenceRelay implements OnModuleDestroy {
   private readonly logger = new Logger('Presence');
-  /** socket id -> user id, for the sockets on this instance. */
-  private readonly local = new Map<string, string>();
+  /** This instance's connection id in every presence set. */
+  private readonly leaseId = randomUUID();
+  /** socket id -> user id, for the sockets on this instance (makes a repeated disconnect harmless). */
+  private readonly sockets = new Map<string, string>();
+  /** user id -> how many of their sockets are on this instance. */
+  private readonly users = new Map<string, number>();
+  private readonly lingering = new Map<string, Lingering>();
+  private readonly roomSizes = new Map<string, RoomSize>();
   private heartbeat?: NodeJS.Timeout;
+  /** PRESENCE_OFFLINE_DELAY_MS; 0 releases at once. */
+  offlineDelayMs = PRESENCE_OFFLINE_DELAY_MS;
 
   constructor(
     private readonly store: PresenceStore,
-    private readonly users: UsersService,
+    private readonly usersService: UsersService,
     private readonly rooms: RoomsService,
     private readonly publisher: SocketPublisher,
   ) {}
 
   async connected(userId: string, socketId: string, roomIds: string[]): Promise<void> {
-    this.local.set(socketId, userId);
+    if (this.sockets.has(socketId)) return;
+    this.sockets.set(socketId, userId);
+    const count = (this.users.get(userId) ?? 0) + 1;
+    this.users.set(userId, count);
     this.startHeartbeat();
-    const cameOnline = await this.store.connect(userId, socketId, PRESENCE_TTL_MS);
-    // The socket may have gone again while Redis answered; its disconnect already ran.
-    if (!this.local.has(socketId)) return;
-    if (cameOnline) {
-      this.publisher.presence(roomIds, { userId, status: 'online', lastSeenAt: new Date().toISOString() });
-    }
+    // Another socket of the user already holds this instance's lease, or it is still held after their last one.
+    if (count > 1 || this.resume(userId)) return;
+    const cameOnline = await this.store.connect(userId, this.leaseId, PRESENCE_TTL_MS);
+    // The user's sockets may have gone again while Redis answered; their disconnect already ran.
+    if (!cameOnline || !this.users.has(userId)) return;
+    const lastSeenAt = new Date().toISOString();
+    const audience = await this.audience(userId, roomIds);
+    if (!this.users.has(userId)) return;
+    this.publisher.presence(audience, { userId, status: 'online', lastSeenAt });
   }
 
-  async disconnected(userId: string, socketId: string): Promise<void> {
-    if (!this.local.delete(socketId)) return;
-    await this.release(userId, socketId);
+  /** @param roomIds the conversations the socket was in when it closed; read from PostgreSQL when not given. */
+  async disconnected(userId: string, socketId: string, roomIds?: string[]): Promise<void> {
+    if (!this.sockets.delete(socketId)) return;
+    const count = this.users.get(userId) ?? 1;
+    if (count > 1) {
+      this.users.set(userId, count - 1);
+      return;
+    }
+    this.users.delete(userId);
+    if (this.offlineDelayMs <= 0) {
+      await this.release(userId, roomIds, new Date());
+      return;
+    }
+    const closedAt = new Date();
+    const timer = setTimeout(() => {
+      this.lingering.delete(userId);
+      this.release(userId, roomIds, closedAt).catch((error: unknown) => {
+        this.logger.warn({ err: error, userId }, 'Could not record presence on disconnect');
+      });
+    }, this.offlineDelayMs);
+    timer.unref();
+    this.lingering.set(userId, { timer, closedAt, roomIds });
+  }
+
+  /** Takes the user's lease back if it is still held after their last socket closed. */
+  private resume(userId: string): boolean {
+    const lingering = this.lingering.get(userId);
+    if (!lingering) return false;
+    clearTimeout(lingering.timer);
+    this.lingering.delete(userId);
+    return true;
   }
 
   /** Releases every local lease at shutdown, so users whose only sockets were here go offline now, not at TTL. */
   async releaseAll(): Promise<void> {
     this.stopHeartbeat();
-    const entries = [...this.local.entries()];
-    this.local.clear();
-    await Promise.all(entries.map(([socketId, userId]) => this.release(userId, socketId)));
+    const now = new Date();
+    const leases: Array<[string, Date, string[] | undefined]> = [...this.users.keys()].map((id) => [
+      id,
+      now,
+      undefined,
+    ]);
+    for (const [userId, { timer, closedAt, roomIds }] of this.lingering) {
+      clearTimeout(timer);
+      leases.push([userId, closedAt, roomIds]);
+    }
+    this.users.clear();
+    this.lingering.clear();
+    this.sockets.clear();
+    await Promise.all(leases.map(([userId, closedAt, roomIds]) => this.release(userId, roomIds, closedAt)));
   }
 
   onModuleDestroy(): void {
     this.stopHeartbeat();
+    for (const { timer } of this.lingering.values()) clearTimeout(timer);
+    this.lingering.clear();
   }
 
-  private async release(userId: string, socketId: string): Promise<void> {
-    const wentOffline = await this.store.disconnect(userId, socketId);
+  private async release(userId: string, roomIds: string[] | undefined, lastSeenAt: Date): Promise<void> {
+    const wentOffline = await this.store.disconnect(userId, this.leaseId);
     if (!wentOffline) return;
-    const lastSeenAt = new Date();
-    await this.users.touchLastSeen(userId, lastSeenAt);
-    const roomIds = await this.rooms.roomIdsForUser(userId);
-    this.publisher.presence(roomIds, { userId, status: 'offline', lastSeenAt: lastSeenAt.toISOString() });
+    await this.usersService.touchLastSeen(userId, lastSeenAt);
+    // Back on this instance meanwhile: its connect announced (or will announce) online, which must be the last
+    // word. (Back on another instance, the order of the two events is not guaranteed.)
+    if (this.users.has(userId)) return;
+    const audience = await this.audience(userId, roomIds ?? (await this.rooms.roomIdsForUser(userId)));
+    if (this.users.has(userId)) return;
+    this.publisher.presence(audience, {
+      userId,
+      status: 'offline',
+      lastSeenAt: lastSeenAt.toISOString(),
+    });
+  }
+
+  /** Of the user's conversations, those small enough to hear about their presence. */
+  private async audience(userId: string, roomIds: readonly string[]): Promise<string[]> {
+    if (roomIds.length === 0) return [];
+    const counts = await Promise.all(roomIds.map((roomId) => this.memberCount(userId, roomId)));
+    return roomIds.filter((_, index) => {
+      const count = counts[index];
+      return count === undefined || count <= PRESENCE_MAX_ROOM_MEMBERS;
+    });
+  }
+
+  private memberCount(userId: string, roomId: string): Promise<number | undefined> {
+    const now = Date.now();
+    const cached = this.roomSizes.get(roomId);
+    if (cached && cached.until > now) return cached.count;
+    // Read as this user, who is a member; a failure (they were just removed, the database is away) is not cached.
+    const count = this.rooms.get(userId, roomId).then(
+      (room) => room.memberCount,
+      () => {
+        this.roomSizes.delete(roomId);
+        return undefined;
+      },
+    );
+    this.roomSizes.set(roomId, { count, until: now + ROOM_SIZE_TTL_MS });
+    return count;
   }
 
   private startHeartbeat(): void {
@@ -76,12 +198,13 @@ export class PresenceRelay implements OnModuleDestroy {
   }
 
   private async refreshAll(): Promise<void> {
+    const now = Date.now();
+    for (const [roomId, size] of this.roomSizes) if (size.until <= now) this.roomSizes.delete(roomId);
+    const userIds = [...this.users.keys(), ...this.lingering.keys()];
     const results = await Promise.allSettled(
-      [...this.local.entries()].map(([socketId, userId]) =>
-        this.store.refresh(userId, socketId, PRESENCE_TTL_MS),
-      ),
+      userIds.map((userId) => this.store.refresh(userId, this.leaseId, PRESENCE_TTL_MS)),
     );
     const failed = results.filter((result) => result.status === 'rejected').length;
-    if (failed > 0) this.logger.warn(`Presence heartbeat failed for ${failed} connection(s)`);
+    if (failed > 0) this.logger.warn(`Presence heartbeat failed for ${failed} user(s)`);
   }
 }

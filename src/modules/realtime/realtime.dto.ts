@@ -24,13 +24,18 @@ export class RoomPositionEventDto extends RoomEventDto {
   seq!: number;
 }
 
-function isRevisionMap(value: unknown, maxRooms: number): boolean {
+/** An object mapping at most `maxRooms` room ids (UUIDs) to revisions (integers >= 0). */
+export function isRevisionMap(value: unknown, maxRooms: number): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const entries = Object.entries(value);
   if (entries.length > maxRooms) return false;
   return entries.every(
     ([roomId, rev]) => isUUID(roomId) && typeof rev === 'number' && Number.isSafeInteger(rev) && rev >= 0,
   );
+}
+
+export function revisionMapMessage(property: string, maxRooms: number): string {
+  return `${property} must be an object mapping at most ${maxRooms} room ids (UUIDs) to revisions (integers >= 0)`;
 }
 
 /** An object mapping room ids (UUIDs) to revisions (integers >= 0), with at most `maxRooms` entries. */
@@ -40,8 +45,7 @@ function IsRevisionMap(maxRooms: number, options?: ValidationOptions): PropertyD
       name: 'isRevisionMap',
       validator: {
         validate: (value: unknown) => isRevisionMap(value, maxRooms),
-        defaultMessage: () =>
-          `$property must be an object mapping at most ${maxRooms} room ids (UUIDs) to revisions (integers >= 0)`,
+        defaultMessage: () => revisionMapMessage('$property', maxRooms),
       },
     },
     options,

@@ -103,22 +103,13 @@ export interface ClientToServerEvents {
 
 export type ClientEventName = keyof ClientToServerEvents;
 
-export const CLIENT_EVENTS: readonly ClientEventName[] = [
-  'message:send',
-  'room:delivered',
-  'room:read',
-  'typing:start',
-  'typing:stop',
-  'sync',
-];
-
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface InterServerEvents {}
 
 /** What the handshake puts on every socket. */
 export interface SocketData {
   user: AuthUser;
-  /** Access token expiry (epoch ms): the socket is closed then. */
+  /** Access token expiry (epoch ms): the socket is closed then (within RealtimeGateway's EXPIRY_SWEEP_MS). */
   expiresAt?: number;
 }
 

@@ -1,11 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import {
-  ConnectedSocket,
-  MessageBody,
   OnGatewayConnection,
   OnGatewayDisconnect,
   OnGatewayInit,
-  SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
@@ -19,18 +16,16 @@ import { MessagesService } from '../messages/messages.service';
 import { METRIC } from '../metrics/metrics.constants';
 import { RoomsService } from '../rooms/rooms.service';
 import { PresenceRelay } from './presence.relay';
-import { RoomEventDto, RoomPositionEventDto, SendMessageEventDto, SyncEventDto } from './realtime.dto';
-import {
-  CLIENT_EVENTS,
-  type AppServer,
-  type AppSocket,
-  type ClientEventName,
-  type SyncResult,
-} from './realtime.events';
+import { type AppServer, type AppSocket, type ClientEventName, type SyncResult } from './realtime.events';
 import { Ack, ackFail, ackOk, toAckError } from './socket-ack';
 import { handshakeToken, tokenExpiresAt } from './socket-handshake';
 import { conversationIdsOf, conversationRoom, sessionRoom, userRoom } from './socket-rooms';
-import { validatePayload } from './socket-validation';
+import {
+  validateRoomEvent,
+  validateRoomPosition,
+  validateSendMessage,
+  validateSync,
+} from './socket-validation';
 import { SocketPublisher } from './socket.publisher';
 import { TokenBucket } from './token-bucket';
 import { TypingTracker } from './typing-tracker';
@@ -39,16 +34,23 @@ import { SyncService } from './sync.service';
 /** "is typing" holds this long without a refresh; clients refresh every few seconds while typing. */
 export const TYPING_TTL_MS = 6_000;
 
-/** setTimeout's ceiling (about 24.8 days); tokens live far shorter, this only guards the arithmetic. */
-const MAX_TIMER_MS = 2_147_483_647;
+/** How often sockets whose access token has expired are looked for (one sweep instead of a timer per socket). */
+export const EXPIRY_SWEEP_MS = 1_000;
 
 type Empty = Record<string, never>;
 const EMPTY: Empty = {};
+
+type EventHandler = (socket: AppSocket, payload: unknown) => Promise<unknown>;
+type Reply = (response: Ack<unknown>) => void;
 
 /**
  * The Socket.IO edge: authenticates the handshake, puts the socket into its rooms, validates each event and hands it
  * to the same services REST uses. Broadcasts of stored changes do not start here: services publish domain events
  * after commit and SocketPublisher fans them out, so REST and socket writes look the same to every client.
+ *
+ * Client events do not go through @SubscribeMessage: Nest would register a listener closure per event and socket
+ * and run each event through its context pipeline and RxJS. One middleware per socket (registered at the handshake)
+ * rate-limits, refuses unknown events and calls the handler from the table below; it never passes an event on.
  */
 @WebSocketGateway()
 export class RealtimeGateway
@@ -60,8 +62,11 @@ export class RealtimeGateway
 {
   private readonly logger = new Logger('Realtime');
   private readonly typing: TypingTracker;
-  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
-  private readonly knownEvents = new Set<string>(CLIENT_EVENTS);
+  private readonly handlers: ReadonlyMap<string, EventHandler>;
+  /** One listener for every socket (`this` is the socket): presence needs the rooms, which are gone at `disconnect`. */
+  private readonly onDisconnecting: (this: AppSocket) => void;
+  private server?: AppServer;
+  private expirySweep?: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -77,9 +82,27 @@ export class RealtimeGateway
     this.typing = new TypingTracker(TYPING_TTL_MS, ({ roomId, userId }) =>
       this.publisher.typing({ roomId, userId, isTyping: false }),
     );
+    const handlers: Record<ClientEventName, EventHandler> = {
+      'message:send': (socket, payload) => this.sendMessage(socket, payload),
+      'room:delivered': (socket, payload) => this.markDelivered(socket, payload),
+      'room:read': (socket, payload) => this.markRead(socket, payload),
+      'typing:start': (socket, payload) => this.startTyping(socket, payload),
+      'typing:stop': (socket, payload) => this.stopTyping(socket, payload),
+      sync: (socket, payload) => this.syncRooms(socket, payload),
+    };
+    this.handlers = new Map(Object.entries(handlers));
+    const relay = this.presence;
+    const logger = this.logger;
+    this.onDisconnecting = function (this: AppSocket) {
+      const user = this.data.user;
+      relay.disconnected(user.id, this.id, conversationIdsOf(this.rooms)).catch((error: unknown) => {
+        logger.warn({ err: error, userId: user.id }, 'Could not record presence on disconnect');
+      });
+    };
   }
 
   afterInit(server: AppServer): void {
+    this.server = server;
     this.publisher.attach(server);
     server.use((socket, next) => {
       this.authenticate(socket).then(
@@ -87,109 +110,72 @@ export class RealtimeGateway
         (error: unknown) => next(this.handshakeError(error)),
       );
     });
+    this.expirySweep = setInterval(() => this.closeExpired(), EXPIRY_SWEEP_MS);
+    this.expirySweep.unref();
   }
 
   handleConnection(socket: AppSocket): void {
     this.socketsActive.inc();
-    const { user, expiresAt } = socket.data;
-    if (expiresAt !== undefined) {
-      // Access tokens are short-lived; a socket must not outlive the token that opened it. The client reconnects
-      // with a fresh token (and `sync`s what it missed).
-      const delay = Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS);
-      const timer = setTimeout(() => socket.disconnect(true), delay);
-      timer.unref();
-      this.expiryTimers.set(socket.id, timer);
-    }
-    const roomIds = conversationIdsOf(socket.rooms);
-    this.presence.connected(user.id, socket.id, roomIds).catch((error: unknown) => {
-      this.logger.warn({ err: error, userId: user.id }, 'Could not record presence on connect');
-    });
+    this.presence
+      .connected(socket.data.user.id, socket.id, conversationIdsOf(socket.rooms))
+      .catch((error: unknown) => {
+        this.logger.warn({ err: error, userId: socket.data.user.id }, 'Could not record presence on connect');
+      });
   }
 
   handleDisconnect(socket: AppSocket): void {
     this.socketsActive.dec();
-    const timer = this.expiryTimers.get(socket.id);
-    if (timer) clearTimeout(timer);
-    this.expiryTimers.delete(socket.id);
     for (const stopped of this.typing.dropSocket(socket.id)) {
       this.publisher.typing({ ...stopped, isTyping: false });
     }
-    const user = socket.data.user;
-    if (!user) return;
-    this.presence.disconnected(user.id, socket.id).catch((error: unknown) => {
-      this.logger.warn({ err: error, userId: user.id }, 'Could not record presence on disconnect');
-    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.typing.clear();
-    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
-    this.expiryTimers.clear();
+    if (this.expirySweep) clearInterval(this.expirySweep);
     await this.presence.releaseAll().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'Could not release presence at shutdown');
     });
   }
 
-  @SubscribeMessage('message:send')
-  sendMessage(
-    @ConnectedSocket() socket: AppSocket,
-    @MessageBody() payload: unknown,
-  ): Promise<Ack<MessageDto>> {
-    return this.respond(socket, 'message:send', async () => {
-      const { roomId, ...dto } = await validatePayload(SendMessageEventDto, payload);
-      const { message } = await this.messages.send(socket.data.user.id, roomId, dto);
-      return message;
-    });
+  private sendMessage(socket: AppSocket, payload: unknown): Promise<MessageDto> {
+    const { roomId, ...dto } = validateSendMessage(payload);
+    return this.messages.send(socket.data.user.id, roomId, dto).then(({ message }) => message);
   }
 
-  @SubscribeMessage('room:delivered')
-  markDelivered(@ConnectedSocket() socket: AppSocket, @MessageBody() payload: unknown): Promise<Ack<Empty>> {
-    return this.respond(socket, 'room:delivered', async () => {
-      const { roomId, seq } = await validatePayload(RoomPositionEventDto, payload);
-      await this.rooms.markDelivered(socket.data.user.id, roomId, seq);
-      return EMPTY;
-    });
+  private async markDelivered(socket: AppSocket, payload: unknown): Promise<Empty> {
+    const { roomId, seq } = validateRoomPosition(payload);
+    await this.rooms.markDelivered(socket.data.user.id, roomId, seq);
+    return EMPTY;
   }
 
-  @SubscribeMessage('room:read')
-  markRead(@ConnectedSocket() socket: AppSocket, @MessageBody() payload: unknown): Promise<Ack<Empty>> {
-    return this.respond(socket, 'room:read', async () => {
-      const { roomId, seq } = await validatePayload(RoomPositionEventDto, payload);
-      await this.rooms.markRead(socket.data.user.id, roomId, seq);
-      return EMPTY;
-    });
+  private async markRead(socket: AppSocket, payload: unknown): Promise<Empty> {
+    const { roomId, seq } = validateRoomPosition(payload);
+    await this.rooms.markRead(socket.data.user.id, roomId, seq);
+    return EMPTY;
   }
 
-  @SubscribeMessage('typing:start')
-  startTyping(@ConnectedSocket() socket: AppSocket, @MessageBody() payload: unknown): Promise<Ack<Empty>> {
-    return this.respond(socket, 'typing:start', async () => {
-      const { roomId } = await validatePayload(RoomEventDto, payload);
-      const userId = socket.data.user.id;
-      // Checked when typing starts, not on every refresh: members only, and nobody "types" across a block.
-      if (!this.typing.isTyping(roomId, userId)) await this.rooms.assertCanWrite(userId, roomId);
-      if (this.typing.start(roomId, userId, socket.id)) {
-        this.publisher.typing({ roomId, userId, isTyping: true });
-      }
-      return EMPTY;
-    });
+  private async startTyping(socket: AppSocket, payload: unknown): Promise<Empty> {
+    const { roomId } = validateRoomEvent(payload);
+    const userId = socket.data.user.id;
+    // Checked when typing starts, not on every refresh: members only, and nobody "types" across a block.
+    if (!this.typing.isTyping(roomId, userId)) await this.rooms.assertCanWrite(userId, roomId);
+    if (this.typing.start(roomId, userId, socket.id)) {
+      this.publisher.typing({ roomId, userId, isTyping: true });
+    }
+    return EMPTY;
   }
 
-  @SubscribeMessage('typing:stop')
-  stopTyping(@ConnectedSocket() socket: AppSocket, @MessageBody() payload: unknown): Promise<Ack<Empty>> {
-    return this.respond(socket, 'typing:stop', async () => {
-      const { roomId } = await validatePayload(RoomEventDto, payload);
-      const userId = socket.data.user.id;
-      if (this.typing.stop(roomId, userId)) this.publisher.typing({ roomId, userId, isTyping: false });
-      return EMPTY;
-    });
+  private async stopTyping(socket: AppSocket, payload: unknown): Promise<Empty> {
+    const { roomId } = validateRoomEvent(payload);
+    const userId = socket.data.user.id;
+    if (this.typing.stop(roomId, userId)) this.publisher.typing({ roomId, userId, isTyping: false });
+    return EMPTY;
   }
 
-  @SubscribeMessage('sync')
-  syncRooms(@ConnectedSocket() socket: AppSocket, @MessageBody() payload: unknown): Promise<Ack<SyncResult>> {
-    return this.respond(socket, 'sync', async () => {
-      const { rooms } = await validatePayload(SyncEventDto, payload);
-      return this.sync.changesSince(socket.data.user.id, rooms);
-    });
+  private syncRooms(socket: AppSocket, payload: unknown): Promise<SyncResult> {
+    const { rooms } = validateSync(payload);
+    return this.sync.changesSince(socket.data.user.id, rooms);
   }
 
   /** Verifies the token and joins the socket's rooms before `connection`, so no event can arrive before them. */
@@ -197,6 +183,9 @@ export class RealtimeGateway
     const token = handshakeToken(socket.handshake.auth);
     if (!token) throw AppException.unauthorized();
     const user = await this.tokens.verifyAccessToken(token);
+    // In a reconnect storm, clients give up on handshakes the server has not reached yet. Socket.IO drops a socket
+    // whose connection closed during the middleware (the same check), so skip its database read and joins.
+    if (socket.conn.readyState !== 'open') return;
     socket.data.user = user;
     socket.data.expiresAt = tokenExpiresAt(token);
     // The user room first: a membership change published from now on reaches this socket through it.
@@ -204,27 +193,49 @@ export class RealtimeGateway
     const roomIds = await this.rooms.roomIdsForUser(user.id);
     if (roomIds.length > 0) await socket.join(roomIds.map(conversationRoom));
     const bucket = new TokenBucket(this.config.socket.eventsPerSecond, this.config.socket.eventsPerSecond);
-    socket.use(([event, ...args], next) => {
-      const ack = args.at(-1);
-      const reply = typeof ack === 'function' ? (ack as (response: Ack<never>) => void) : undefined;
-      const known = typeof event === 'string' && this.knownEvents.has(event);
-      this.socketEvents.inc({ event: known ? event : 'unknown' });
-      if (!bucket.tryTake()) {
-        reply?.(
-          ackFail({
-            code: ErrorCode.RATE_LIMITED,
-            message: 'Too many events, slow down',
-            retryAfterMs: bucket.retryAfterMs(),
-          }),
-        );
-        return;
-      }
-      if (!known) {
-        reply?.(ackFail({ code: ErrorCode.BAD_REQUEST, message: `Unknown event "${String(event)}"` }));
-        return;
-      }
-      next();
-    });
+    socket.use((packet) => this.dispatch(socket, bucket, packet));
+    socket.on('disconnecting', this.onDisconnecting);
+  }
+
+  /**
+   * Every client event: counted, rate-limited, then answered by its handler. The handler's result (or error, in
+   * the contract's shape) goes to the acknowledgement callback when the client sent one; without one the event is
+   * processed the same way and its result dropped.
+   */
+  private dispatch(socket: AppSocket, bucket: TokenBucket, [event, ...args]: unknown[]): void {
+    const last = args.at(-1);
+    const reply = typeof last === 'function' ? (last as Reply) : undefined;
+    if (reply) args.pop();
+    const handler = typeof event === 'string' ? this.handlers.get(event) : undefined;
+    this.socketEvents.inc({ event: handler ? (event as string) : 'unknown' });
+    if (!bucket.tryTake()) {
+      reply?.(
+        ackFail({
+          code: ErrorCode.RATE_LIMITED,
+          message: 'Too many events, slow down',
+          retryAfterMs: bucket.retryAfterMs(),
+        }),
+      );
+      return;
+    }
+    if (!handler) {
+      reply?.(ackFail({ code: ErrorCode.BAD_REQUEST, message: `Unknown event "${String(event)}"` }));
+      return;
+    }
+    // One argument is the payload; several are refused like any payload that is not an object.
+    const payload = args.length === 1 ? args[0] : args.length === 0 ? undefined : args;
+    void this.respond(socket, event as ClientEventName, () => handler(socket, payload)).then(reply);
+  }
+
+  /** Closes sockets whose access token has expired: a socket must not outlive the token that opened it. */
+  private closeExpired(): void {
+    if (!this.server) return;
+    const now = Date.now();
+    for (const socket of this.server.of('/').sockets.values()) {
+      const expiresAt = socket.data.expiresAt;
+      // The client reconnects with a fresh token (and `sync`s what it missed).
+      if (expiresAt !== undefined && expiresAt <= now) socket.disconnect(true);
+    }
   }
 
   /** connect_error `message` is the contract's code: UNAUTHORIZED for any token problem. */

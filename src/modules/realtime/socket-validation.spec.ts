@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { AppException } from '../../common/errors/app-exception';
-import { RoomPositionEventDto, SYNC_MAX_ROOMS, SyncEventDto } from './realtime.dto';
-import { validatePayload } from './socket-validation';
+import {
+  RoomEventDto,
+  RoomPositionEventDto,
+  SendMessageEventDto,
+  SYNC_MAX_ROOMS,
+  SyncEventDto,
+} from './realtime.dto';
+import {
+  validatePayload,
+  validateRoomEvent,
+  validateRoomPosition,
+  validateSendMessage,
+  validateSync,
+} from './socket-validation';
 
 async function failure(promise: Promise<unknown>): Promise<AppException> {
   try {
@@ -12,6 +24,34 @@ async function failure(promise: Promise<unknown>): Promise<AppException> {
   }
   throw new Error('expected a validation failure');
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; code: string; details: unknown };
+
+/** What a validator answers, as a client would see it: the value (without undefined fields) or the error. */
+async function outcome(run: () => unknown): Promise<Outcome> {
+  try {
+    const value = await run();
+    return { ok: true, value: JSON.parse(JSON.stringify(value)) as unknown };
+  } catch (error) {
+    if (!(error instanceof AppException)) throw error;
+    return { ok: false, code: error.code, details: error.details };
+  }
+}
+
+/** Every combination of the given values per field (a field mapped to `undefined` is left out). */
+function combinations(fields: Record<string, unknown[]>): Array<Record<string, unknown>> {
+  let result: Array<Record<string, unknown>> = [{}];
+  for (const [field, values] of Object.entries(fields)) {
+    result = result.flatMap((partial) =>
+      values.map((value) => (value === undefined ? partial : { ...partial, [field]: value })),
+    );
+  }
+  return result;
+}
+
+const uuid = randomUUID();
+const other = randomUUID();
+const NOT_OBJECTS: unknown[] = [undefined, null, 'x', 42, true, [uuid], []];
 
 describe('validatePayload', () => {
   const roomId = randomUUID();
@@ -69,5 +109,130 @@ describe('validatePayload', () => {
       const error = await failure(validatePayload(SyncEventDto, { rooms }));
       expect(error.details).toEqual([expect.objectContaining({ field: 'rooms' })]);
     });
+  });
+});
+
+// The hand-written validators must answer exactly what validatePayload answers with the event's DTO: the same
+// value (trimmed content included) or the same error details in the same order.
+describe('hand-written event validators agree with the DTOs', () => {
+  async function expectSame(
+    dto: new () => object,
+    check: (payload: unknown) => unknown,
+    payloads: unknown[],
+  ) {
+    for (const payload of payloads) {
+      const expected = await outcome(() => validatePayload(dto, payload));
+      const actual = await outcome(() => check(payload));
+      expect({ payload, outcome: actual }).toEqual({ payload, outcome: expected });
+    }
+  }
+
+  it('message:send', async () => {
+    const text = (length: number): string => 'x'.repeat(length);
+    const payloads = combinations({
+      roomId: [uuid, undefined, 'nope', 7, null],
+      clientMessageId: [
+        'c-1',
+        undefined,
+        '',
+        text(64),
+        text(65),
+        'a\u0000b',
+        42,
+        null,
+        ['a'],
+        { length: 100 },
+      ],
+      content: [
+        '  hello  ',
+        undefined,
+        '   ',
+        text(4000),
+        ` ${text(4000)} `,
+        text(4001),
+        '😀'.repeat(2001),
+        'nul\u0000',
+        0,
+        false,
+        [],
+        { length: 5000 },
+      ],
+    });
+    await expectSame(SendMessageEventDto, validateSendMessage, payloads);
+
+    const optional = combinations({
+      parentId: [undefined, null, uuid, 'nope', 3],
+      attachmentIds: [
+        undefined,
+        null,
+        [],
+        [uuid],
+        [uuid, other],
+        [uuid, uuid],
+        ['nope'],
+        ['nope', 'nope'],
+        Array.from({ length: 11 }, () => randomUUID()),
+        Array.from({ length: 11 }, () => uuid),
+        uuid,
+        'nope',
+        5,
+        { 0: uuid },
+      ],
+      extra: [undefined, 1],
+      senderId: [undefined, uuid],
+    }).map((fields) => ({ roomId: uuid, clientMessageId: 'c', content: 'hi', ...fields }));
+    await expectSame(SendMessageEventDto, validateSendMessage, [...optional, ...NOT_OBJECTS]);
+  });
+
+  it('room:delivered / room:read', async () => {
+    const payloads = combinations({
+      roomId: [uuid, undefined, 'nope', 1],
+      seq: [
+        0,
+        5,
+        Number.MAX_SAFE_INTEGER,
+        Number.MAX_SAFE_INTEGER + 2,
+        -1,
+        1.5,
+        -0.5,
+        '3',
+        null,
+        undefined,
+        [],
+        true,
+      ],
+      userId: [undefined, uuid],
+    });
+    await expectSame(RoomPositionEventDto, validateRoomPosition, [...payloads, ...NOT_OBJECTS]);
+  });
+
+  it('typing:start / typing:stop', async () => {
+    const payloads = combinations({
+      roomId: [uuid, uuid.toUpperCase(), undefined, '', 'nope', 1, null, [uuid]],
+      seq: [undefined, 1],
+    });
+    await expectSame(RoomEventDto, validateRoomEvent, [...payloads, ...NOT_OBJECTS]);
+  });
+
+  it('sync', async () => {
+    const many = Object.fromEntries(Array.from({ length: SYNC_MAX_ROOMS + 1 }, () => [randomUUID(), 0]));
+    const payloads = combinations({
+      rooms: [
+        {},
+        { [uuid]: 0 },
+        { [uuid]: 3, [other]: 9 },
+        { nope: 1 },
+        { [uuid]: -1 },
+        { [uuid]: 1.5 },
+        { [uuid]: '1' },
+        [uuid],
+        null,
+        undefined,
+        'x',
+        many,
+      ],
+      since: [undefined, 1],
+    });
+    await expectSame(SyncEventDto, validateSync, [...payloads, ...NOT_OBJECTS]);
   });
 });
