@@ -2,6 +2,7 @@ import type { RoomsService } from '../rooms/rooms.service';
 import type { PresenceStore } from '../users/presence.store';
 import type { UsersService } from '../users/users.service';
 import {
+  Limiter,
   PRESENCE_HEARTBEAT_MS,
   PRESENCE_MAX_ROOM_MEMBERS,
   PRESENCE_OFFLINE_DELAY_MS,
@@ -235,5 +236,42 @@ describe('PresenceRelay', () => {
       await flush();
       expect(touched).toHaveLength(1);
     });
+  });
+});
+
+describe('Limiter', () => {
+  it('runs at most `limit` tasks at once, the rest in order', async () => {
+    const limiter = new Limiter(2);
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const gates = Array.from({ length: 5 }, () => {
+      let open: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      return { gate, open };
+    });
+    const done = gates.map(({ gate }, index) =>
+      limiter.run(async () => {
+        running++;
+        peak = Math.max(peak, running);
+        order.push(index);
+        await gate;
+        running--;
+        return index;
+      }),
+    );
+    for (const { open } of gates) {
+      await new Promise((resolve) => setImmediate(resolve));
+      open();
+    }
+    expect(await Promise.all(done)).toEqual([0, 1, 2, 3, 4]);
+    expect(peak).toBe(2);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('frees the slot of a task that fails', async () => {
+    const limiter = new Limiter(1);
+    await expect(limiter.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(limiter.run(async () => 'next')).resolves.toBe('next');
   });
 });

@@ -25,6 +25,8 @@ export const PRESENCE_OFFLINE_DELAY_MS = 5_000;
 export const PRESENCE_MAX_ROOM_MEMBERS = 1000;
 /** How long a conversation's member count is trusted for that decision; membership changes are rare. */
 const ROOM_SIZE_TTL_MS = 5 * 60_000;
+/** Member counts read from PostgreSQL at once, so the reads leave the pool to requests. */
+const ROOM_SIZE_READS = 4;
 
 /** A user whose last socket here closed, still holding this instance's lease until the offline delay ends. */
 interface Lingering {
@@ -58,6 +60,8 @@ export class PresenceRelay implements OnModuleDestroy {
   private readonly users = new Map<string, number>();
   private readonly lingering = new Map<string, Lingering>();
   private readonly roomSizes = new Map<string, RoomSize>();
+  /** After a restart every room of every reconnecting user is unknown: read them a few at a time, not all at once. */
+  private readonly sizeReads = new Limiter(ROOM_SIZE_READS);
   private heartbeat?: NodeJS.Timeout;
   /** PRESENCE_OFFLINE_DELAY_MS; 0 releases at once. */
   offlineDelayMs = PRESENCE_OFFLINE_DELAY_MS;
@@ -175,13 +179,15 @@ export class PresenceRelay implements OnModuleDestroy {
     const cached = this.roomSizes.get(roomId);
     if (cached && cached.until > now) return cached.count;
     // Read as this user, who is a member; a failure (they were just removed, the database is away) is not cached.
-    const count = this.rooms.get(userId, roomId).then(
-      (room) => room.memberCount,
-      () => {
-        this.roomSizes.delete(roomId);
-        return undefined;
-      },
-    );
+    const count = this.sizeReads
+      .run(() => this.rooms.get(userId, roomId))
+      .then(
+        (room) => room.memberCount,
+        () => {
+          this.roomSizes.delete(roomId);
+          return undefined;
+        },
+      );
     this.roomSizes.set(roomId, { count, until: now + ROOM_SIZE_TTL_MS });
     return count;
   }
@@ -206,5 +212,26 @@ export class PresenceRelay implements OnModuleDestroy {
     );
     const failed = results.filter((result) => result.status === 'rejected').length;
     if (failed > 0) this.logger.warn(`Presence heartbeat failed for ${failed} user(s)`);
+  }
+}
+
+/** Runs at most `limit` tasks at once, the others in the order they came. */
+export class Limiter {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    // A finishing task hands its slot to the next waiter directly, so a newcomer cannot take it in between.
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 }

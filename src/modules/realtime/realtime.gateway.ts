@@ -224,7 +224,11 @@ export class RealtimeGateway
     }
     // One argument is the payload; several are refused like any payload that is not an object.
     const payload = args.length === 1 ? args[0] : args.length === 0 ? undefined : args;
-    void this.respond(socket, event as ClientEventName, () => handler(socket, payload)).then(reply);
+    this.respond(socket, event as ClientEventName, () => handler(socket, payload))
+      .then(reply)
+      .catch((error: unknown) =>
+        this.logger.error({ err: error, event }, 'Could not acknowledge a socket event'),
+      );
   }
 
   /** Closes sockets whose access token has expired: a socket must not outlive the token that opened it. */

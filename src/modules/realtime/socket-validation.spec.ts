@@ -1,3 +1,4 @@
+import { getMetadataStorage } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { AppException } from '../../common/errors/app-exception';
 import {
@@ -126,6 +127,29 @@ describe('hand-written event validators agree with the DTOs', () => {
       expect({ payload, outcome: actual }).toEqual({ payload, outcome: expected });
     }
   }
+
+  it('know every field of the DTOs (a field added to a DTO must be added to its validator)', async () => {
+    const cases: Array<[new () => object, (payload: unknown) => unknown, Record<string, unknown>]> = [
+      [SendMessageEventDto, validateSendMessage, { roomId: uuid, clientMessageId: 'c', content: 'hi' }],
+      [RoomPositionEventDto, validateRoomPosition, { roomId: uuid, seq: 1 }],
+      [RoomEventDto, validateRoomEvent, { roomId: uuid }],
+      [SyncEventDto, validateSync, { rooms: {} }],
+    ];
+    for (const [dto, check, valid] of cases) {
+      const fields = new Set(
+        getMetadataStorage()
+          .getTargetValidationMetadatas(dto, '', true, false)
+          .map((metadata) => metadata.propertyName),
+      );
+      expect(fields.size).toBeGreaterThan(0);
+      // Each field with a value no rule accepts: both must report that field's rules, not "should not exist".
+      await expectSame(
+        dto,
+        check,
+        [...fields].map((field) => ({ ...valid, [field]: { unexpected: true } })),
+      );
+    }
+  });
 
   it('message:send', async () => {
     const text = (length: number): string => 'x'.repeat(length);
