@@ -166,6 +166,19 @@ function groupBy<R extends { message_id: string }, T>(rows: R[], map: (row: R) =
   return grouped;
 }
 
+const CHANGES_SINCE: Statement = {
+  name: 'parley_changes_since',
+  text: `
+    SELECT r.rev AS room_rev, ${messageColumns('m')}
+      FROM rooms r
+      JOIN room_members me ON me.room_id = r.id AND me.user_id = $4
+      LEFT JOIN LATERAL (
+        SELECT ${COLUMNS.join(', ')} FROM messages WHERE room_id = r.id AND rev > $2 ORDER BY rev LIMIT $3
+      ) m ON true
+     WHERE r.id = $1 AND r.deleted_at IS NULL
+     ORDER BY m.rev`,
+};
+
 type BatchStatus = 'new' | 'duplicate' | 'existing' | 'blocked' | 'room-gone';
 
 /**
@@ -332,24 +345,21 @@ export class MessagesRepository {
   /**
    * Messages whose rev is above `sinceRev`, in rev order, and the room's current rev, read in ONE statement so
    * both come from the same snapshot (a separate read of the room could see a rev whose message this page missed).
-   * Null when the room does not exist.
+   * The viewer's membership is checked in the same statement: null when the room does not exist, is deleted, or
+   * `viewerId` is not a member (a reconnect storm runs this once per room of every returning socket).
    */
   async findChangesSince(
     roomId: string,
     sinceRev: number,
     limit: number,
-    viewerId: string | null,
+    viewerId: string,
   ): Promise<{ messages: MessageRecord[]; roomRev: number } | null> {
-    const rows = await this.sql.rows<MessageRow & { room_rev: number }>(
-      `SELECT r.rev AS room_rev, ${messageColumns('m')}
-         FROM rooms r
-         LEFT JOIN LATERAL (
-           SELECT ${COLUMNS.join(', ')} FROM messages WHERE room_id = r.id AND rev > $2 ORDER BY rev LIMIT $3
-         ) m ON true
-        WHERE r.id = $1 AND r.deleted_at IS NULL
-        ORDER BY m.rev`,
-      [roomId, sinceRev, limit],
-    );
+    const rows = await this.sql.rows<MessageRow & { room_rev: number }>(CHANGES_SINCE, [
+      roomId,
+      sinceRev,
+      limit,
+      viewerId,
+    ]);
     if (rows.length === 0) return null;
     const messages = rows.filter((row) => row.id !== null).map(fromRow);
     return { messages: await this.withDetails(messages, viewerId), roomRev: rows[0].room_rev };

@@ -363,8 +363,10 @@ export class RoomsService implements OnModuleInit {
     if (!Number.isSafeInteger(sinceRev) || sinceRev < 0) {
       throw AppException.validation([{ field: 'sinceRev', message: 'sinceRev must be an integer >= 0' }]);
     }
-    await this.assertMember(userId, roomId);
+    // Ids from sockets skip the HTTP pipes; a malformed one is simply not found (and never reaches SQL).
+    if (!isUUID(roomId)) throw roomNotFound();
     const size = Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_CHANGES_LIMIT);
+    // Membership is checked by the same statement: null for non-members and deleted rooms alike.
     const changes = await this.messages.findChangesSince(roomId, sinceRev, size + 1, userId);
     if (!changes) throw roomNotFound();
     const hasMore = changes.messages.length > size;
