@@ -132,39 +132,34 @@ function fromRow(row: MessageRow): MessageRecord {
   return messageFromRow(row as unknown as Record<string, unknown>)!;
 }
 
-interface AttachmentRow {
-  message_id: string;
-  id: string;
-  file_name: string;
-  mime_type: string;
-  size: number;
-  width: number | null;
-  height: number | null;
-  has_thumbnail: boolean;
-}
-
-function toAttachment(row: AttachmentRow): AttachmentSummary {
-  return {
-    id: row.id,
-    fileName: row.file_name,
-    mimeType: row.mime_type,
-    size: row.size,
-    width: row.width,
-    height: row.height,
-    hasThumbnail: row.has_thumbnail,
-  };
-}
-
-/** Groups rows by `message_id`, keeping their order. */
-function groupBy<R extends { message_id: string }, T>(rows: R[], map: (row: R) => T): Map<string, T[]> {
-  const grouped = new Map<string, T[]>();
-  for (const row of rows) {
-    const list = grouped.get(row.message_id) ?? [];
-    list.push(map(row));
-    grouped.set(row.message_id, list);
-  }
-  return grouped;
-}
+/**
+ * Reactions (count per emoji, first used first; `me` relative to $2) and attachments (in the sender's order) of the
+ * messages $1, one row per message with both as JSON arrays shaped like ReactionSummary and AttachmentSummary.
+ */
+const WITH_DETAILS: Statement = {
+  name: 'parley_message_details',
+  text: `
+    SELECT l.id AS message_id,
+           coalesce((
+             SELECT json_agg(json_build_object('emoji', r.emoji, 'count', r.count, 'me', r.me)
+                             ORDER BY r.first_at, r.emoji)
+               FROM (SELECT emoji, count(*)::int AS count, coalesce(bool_or(user_id = $2::uuid), false) AS me,
+                            min(created_at) AS first_at
+                       FROM message_reactions
+                      WHERE message_id = l.id
+                      GROUP BY emoji) r
+           ), '[]'::json) AS reactions,
+           coalesce((
+             SELECT json_agg(json_build_object('id', md.id, 'fileName', md.file_name, 'mimeType', md.mime_type,
+                                               'size', md.size::float8, 'width', md.width, 'height', md.height,
+                                               'hasThumbnail', md.has_thumbnail)
+                             ORDER BY a.position)
+               FROM message_attachments a
+               JOIN media md ON md.id = a.media_id
+              WHERE a.message_id = l.id
+           ), '[]'::json) AS attachments
+      FROM unnest($1::uuid[]) AS l(id)`,
+};
 
 const CHANGES_SINCE: Statement = {
   name: 'parley_changes_since',
@@ -447,42 +442,22 @@ export class MessagesRepository {
   }
 
   /**
-   * Fills in `reactions` (relative to `viewerId`; me=false without a viewer) and `attachments`, with one query
-   * each for all records. Tombstones get neither.
+   * Fills in `reactions` (relative to `viewerId`; me=false without a viewer) and `attachments`, with one statement
+   * for all records (WITH_DETAILS). Tombstones get neither.
    */
   async withDetails(records: MessageRecord[], viewerId: string | null): Promise<MessageRecord[]> {
     const live = records.filter((record) => record.deletedAt === null).map((record) => record.id);
     if (live.length === 0) return records;
-    const [reactionRows, attachmentRows] = await Promise.all([
-      this.sql.rows<{ message_id: string; emoji: string; count: number; me: boolean }>(
-        `SELECT message_id, emoji, count(*)::int AS count, coalesce(bool_or(user_id = $2::uuid), false) AS me
-           FROM message_reactions
-          WHERE message_id = ANY($1::uuid[])
-          GROUP BY message_id, emoji
-          ORDER BY message_id, min(created_at), emoji`,
-        [live, viewerId],
-      ),
-      this.sql.rows<AttachmentRow>(
-        `SELECT a.message_id, md.id, md.file_name, md.mime_type, md.size::float8 AS size, md.width, md.height,
-                md.has_thumbnail
-           FROM message_attachments a
-           JOIN media md ON md.id = a.media_id
-          WHERE a.message_id = ANY($1::uuid[])
-          ORDER BY a.message_id, a.position`,
-        [live],
-      ),
-    ]);
-    const reactions = groupBy(reactionRows, (row) => ({ emoji: row.emoji, count: row.count, me: row.me }));
-    const attachments = groupBy(attachmentRows, toAttachment);
-    return records.map((record) =>
-      record.deletedAt === null
-        ? {
-            ...record,
-            reactions: reactions.get(record.id) ?? [],
-            attachments: attachments.get(record.id) ?? [],
-          }
-        : record,
-    );
+    const rows = await this.sql.rows<{
+      message_id: string;
+      reactions: ReactionSummary[];
+      attachments: AttachmentSummary[];
+    }>(WITH_DETAILS, [live, viewerId]);
+    const details = new Map(rows.map((row) => [row.message_id, row]));
+    return records.map((record) => {
+      const found = record.deletedAt === null ? details.get(record.id) : undefined;
+      return found ? { ...record, reactions: found.reactions, attachments: found.attachments } : record;
+    });
   }
 
   /**
