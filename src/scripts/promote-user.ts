@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../database/data-source-options';
 import { AuditEventType } from '../modules/audit/audit.types';
-import { sessionCacheKey } from '../modules/auth/session-cache';
+import { markSessionsStale } from '../modules/auth/session-cache';
 import { cliConfig } from './cli-config';
 
 /**
@@ -44,7 +44,8 @@ async function main(): Promise<void> {
         ],
       );
     });
-    // Running sessions cache the role for a minute; drop those entries so the promotion applies at once.
+    // Running sessions cache the role (up to an access token's lifetime); mark those entries stale so the
+    // promotion applies at once, also against a request that read the old role just before.
     const sessions = (await dataSource.query(
       `SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`,
       [user.id],
@@ -55,7 +56,10 @@ async function main(): Promise<void> {
         maxRetriesPerRequest: 2,
       });
       try {
-        await redis.del(...sessions.map((session) => sessionCacheKey(session.id)));
+        await markSessionsStale(
+          redis,
+          sessions.map((session) => session.id),
+        );
       } finally {
         redis.disconnect();
       }

@@ -31,7 +31,17 @@ const FORGET = `if redis.call('GET', KEYS[1]) ~= '${REVOKED}' then
   redis.call('SET', KEYS[1], '${STALE}', 'PX', ARGV[1])
 end`;
 
-type SessionCacheRedis = Redis & { sessionCacheForget(key: string, blockMs: number): Promise<unknown> };
+/**
+ * Marks the cached state of these sessions stale, which refuses cache fills for STALE_BLOCK_MS, so the next
+ * requests read fresh state (after a role change). Tombstones stay. Shared by SessionCache.forget and the CLI
+ * scripts, which change roles without the app.
+ */
+export async function markSessionsStale(redis: Redis, sessionIds: string[]): Promise<void> {
+  if (sessionIds.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const id of sessionIds) pipeline.eval(FORGET, 1, sessionCacheKey(id), STALE_BLOCK_MS);
+  await pipeline.exec();
+}
 
 /**
  * Redis cache of session state, keyed by session id. Everything that changes that state announces it here:
@@ -43,17 +53,10 @@ type SessionCacheRedis = Redis & { sessionCacheForget(key: string, blockMs: numb
  */
 @Injectable()
 export class SessionCache {
-  private readonly redis: SessionCacheRedis;
-
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    if (!('sessionCacheForget' in redis)) {
-      redis.defineCommand('sessionCacheForget', { lua: FORGET, numberOfKeys: 1 });
-    }
-    this.redis = redis as SessionCacheRedis;
-  }
+  ) {}
 
   private key(sessionId: string): string {
     return sessionCacheKey(sessionId);
@@ -90,12 +93,7 @@ export class SessionCache {
    * is marked stale, which refuses fills, so a request that read the old role just before the change cannot
    * cache it for the entry's whole lifetime. Tombstones stay.
    */
-  async forget(sessionIds: string[]): Promise<void> {
-    if (sessionIds.length === 0) return;
-    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
-      sessionCacheForget(key: string, blockMs: number): unknown;
-    };
-    for (const id of sessionIds) pipeline.sessionCacheForget(this.key(id), STALE_BLOCK_MS);
-    await pipeline.exec();
+  forget(sessionIds: string[]): Promise<void> {
+    return markSessionsStale(this.redis, sessionIds);
   }
 }
