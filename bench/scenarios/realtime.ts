@@ -34,6 +34,20 @@ async function withApp<T>(ctx: BenchContext, task: (app: ServerProcess, api: Api
   }
 }
 
+/** A warm-up at half the start rate, then the search for the highest rate with p99 < MAX_P99_MS. */
+async function warmUpAndSearch(
+  ctx: BenchContext,
+  layout: Layout,
+  start: number,
+  tag: string,
+  ledger: AckLedger,
+): ReturnType<typeof searchMaxRate> {
+  const step = (rate: number, durationMs: number) =>
+    runStep(ctx, layout, { rate, durationMs, tag, maxP99Ms: MAX_P99_MS, ledger });
+  await step(start / 2, ctx.sizes.warmupMs);
+  return searchMaxRate(ctx, start, ctx.sizes.maxSearchSteps, (rate) => step(rate, ctx.sizes.stepMs));
+}
+
 async function rooms10Layout(ctx: BenchContext, api: Api, clients: number, urls: string[]): Promise<Layout> {
   const rooms = await ctx.ensureRooms10(api, Math.ceil(clients / 10));
   return roomsOf10Layout(ctx.users.slice(0, clients), rooms, [ctx.gens[0]], urls);
@@ -49,16 +63,7 @@ export async function throughput(ctx: BenchContext): Promise<Record<string, unkn
     try {
       await connectLayout(ctx, layout);
       const start = ctx.options.smoke ? 20 : START_RATE;
-      await runStep(ctx, layout, {
-        rate: start / 2,
-        durationMs: ctx.sizes.warmupMs,
-        tag,
-        maxP99Ms: MAX_P99_MS,
-        ledger,
-      });
-      const search = await searchMaxRate(ctx, start, ctx.sizes.maxSearchSteps, (rate) =>
-        runStep(ctx, layout, { rate, durationMs: ctx.sizes.stepMs, tag, maxP99Ms: MAX_P99_MS, ledger }),
-      );
+      const search = await warmUpAndSearch(ctx, layout, start, tag, ledger);
       const best = search.best;
       let profiled: StepResult | undefined;
       let activity: ActivitySample | undefined;
@@ -280,16 +285,7 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
     const ledger = new AckLedger(layout);
     try {
       await connectLayout(ctx, layout);
-      await runStep(ctx, layout, {
-        rate: start / 2,
-        durationMs: ctx.sizes.warmupMs,
-        tag,
-        maxP99Ms: MAX_P99_MS,
-        ledger,
-      });
-      const result = await searchMaxRate(ctx, start, ctx.sizes.maxSearchSteps, (rate) =>
-        runStep(ctx, layout, { rate, durationMs: ctx.sizes.stepMs, tag, maxP99Ms: MAX_P99_MS, ledger }),
-      );
+      const result = await warmUpAndSearch(ctx, layout, start, tag, ledger);
       await checkIntegrity(ctx, label, ledger, layout.rooms, tag);
       return result;
     } finally {
