@@ -605,6 +605,7 @@ async function httpOpenLoop(args: OpenLoopHttpArgs): Promise<OpenLoopHttpResult>
   const agent = new http.Agent({ keepAlive: true, maxSockets: args.maxSockets });
   const target = new URL(args.url);
   const hist = new Histogram();
+  const worstPerSecond: number[] = [];
   const total = Math.floor((args.rate * args.durationMs) / 1000);
   let sent = 0;
   let ok = 0;
@@ -630,7 +631,10 @@ async function httpOpenLoop(args: OpenLoopHttpArgs): Promise<OpenLoopHttpResult>
         (response) => {
           response.resume();
           response.once('end', () => {
-            hist.record(nowMs() - dueAt);
+            const latency = nowMs() - dueAt;
+            hist.record(latency);
+            const second = Math.floor(index / args.rate);
+            if (!(worstPerSecond[second] >= latency)) worstPerSecond[second] = latency;
             if (response.statusCode && response.statusCode < 300) ok++;
             else non2xx++;
             finish();
@@ -657,7 +661,8 @@ async function httpOpenLoop(args: OpenLoopHttpArgs): Promise<OpenLoopHttpResult>
     else setTimeout(tick, 5);
   });
   agent.destroy();
-  return { sent, ok, non2xx, errors, hist: hist.toJSON(), cpu: cpu() };
+  const timeline = Array.from(worstPerSecond, (value) => Math.round(value ?? 0));
+  return { sent, ok, non2xx, errors, hist: hist.toJSON(), timeline, cpu: cpu() };
 }
 
 /** Fallback for C_pg when pgbench is not installed: N clients committing one INSERT each, back to back. */

@@ -167,6 +167,8 @@ export interface OpenLoopHttpResult {
   non2xx: number;
   errors: number;
   hist: HistogramData;
+  /** Worst latency (ms) of the requests due in each second: shows stalls that p99 alone hides. */
+  timeline: number[];
   cpu: CpuReport;
 }
 

@@ -90,7 +90,7 @@ export async function history(ctx: BenchContext): Promise<Record<string, unknown
       unit: 'ms',
       target: '< 20 ms',
       pass: latency.p99 < 20 && open.non2xx === 0 && open.errors === 0,
-      note: `p50 ${latency.p50} ms, ${open.ok}/${open.sent} ok, generator CPU ${open.cpu.percent} %`,
+      note: `p50 ${latency.p50} ms, ${open.ok}/${open.sent} ok, generator CPU ${open.cpu.percent} %, worst per second ${open.timeline.join(' ')} ms`,
     });
     await checkIntegrity(ctx, 'history', ledger, [roomId], tag);
     return { messages, max, open: { ...open, hist: undefined, latency }, profiled: profiled !== undefined };
