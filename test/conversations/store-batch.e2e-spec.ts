@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { MessagesRepository, NewMessage, StoreOutcome } from '../../src/modules/messages/messages.repository';
+import { SendPool } from '../../src/modules/messages/send-pool';
+import { buildConfig } from '../../src/config/config';
 import { TestApp } from '../support/app';
 import { Http } from '../support/http';
 import { runEnv } from '../support/run-env';
@@ -17,6 +19,7 @@ describe('storing a batch of sends in one statement', () => {
   let api: Api;
   let http: Http;
   let dataSource: DataSource;
+  let sendPool: SendPool;
   let repository: MessagesRepository;
 
   beforeAll(async () => {
@@ -25,9 +28,12 @@ describe('storing a batch of sends in one statement', () => {
     http = Http.for(app);
     dataSource = new DataSource({ type: 'postgres', url: runEnv().databaseUrl, extra: { max: 4 } });
     await dataSource.initialize();
-    repository = new MessagesRepository(dataSource);
+    // The app's own send-pool settings (generic plan, no sequential scans), on this run's database.
+    sendPool = new SendPool(buildConfig({ NODE_ENV: 'test', DATABASE_URL: runEnv().databaseUrl }));
+    repository = new MessagesRepository(dataSource, sendPool);
   });
   afterAll(async () => {
+    await sendPool?.onApplicationShutdown();
     await dataSource?.destroy();
     await app.stop();
   });

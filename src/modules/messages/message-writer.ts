@@ -14,6 +14,7 @@ import {
   type NewMessage,
   type StoreOutcome,
 } from './messages.repository';
+import { SEND_CONCURRENCY } from './send-pool';
 
 export interface WriteResult {
   record: MessageRecord;
@@ -33,9 +34,6 @@ function isTwinConflict(error: unknown): boolean {
   const { code, constraint } = error as { code?: unknown; constraint?: unknown };
   return code === '23505' && constraint === 'UQ_messages_client_message';
 }
-
-/** Batches in flight at once; while they run, new sends pile up into the next batch (group commit). */
-const MAX_CONCURRENT_BATCHES = 4;
 
 /**
  * The send path's write stage. Validated sends wait up to `batchWindowMs` (or until `batchMaxSize` are queued)
@@ -98,7 +96,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
   private drain(): void {
     this.scheduled?.cancel();
     this.scheduled = null;
-    while (this.queue.length > 0 && this.inFlight.size < MAX_CONCURRENT_BATCHES) {
+    while (this.queue.length > 0 && this.inFlight.size < SEND_CONCURRENCY) {
       const batch = this.queue.splice(0, this.maxSize);
       const run: Promise<void> = this.flush(batch).finally(() => {
         this.inFlight.delete(run);

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { MessagesRepository } from './messages.repository';
+import { SendPool } from './send-pool';
 
 /**
  * The messages tables' repository on its own, so rooms (changes feed, last message) can read messages while
  * messages depends on rooms for membership, without a module cycle.
  */
-@Module({ providers: [MessagesRepository], exports: [MessagesRepository] })
+@Module({ providers: [SendPool, MessagesRepository], exports: [MessagesRepository] })
 export class MessagesStoreModule {}

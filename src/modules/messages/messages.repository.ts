@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { MediaSummary } from '../media/media.dto';
 import { SqlRunner, Statement, Tx } from '../rooms/sql';
+import { SendPool } from './send-pool';
 
 /** A reaction summary relative to one viewer. */
 export interface ReactionSummary {
@@ -204,7 +205,7 @@ const STORE_BATCH: Statement = {
     ),
     locked AS (
       SELECT r.id, r.type FROM rooms r
-       WHERE r.id IN (SELECT room_id FROM input) AND r.deleted_at IS NULL
+       WHERE r.id = ANY($2::uuid[]) AND r.deleted_at IS NULL
        ORDER BY r.id
          FOR UPDATE
     ),
@@ -278,9 +279,12 @@ const STORE_BATCH: Statement = {
 @Injectable()
 export class MessagesRepository {
   private readonly sql: SqlRunner;
+  /** Where storeBatch runs (see SendPool). */
+  private readonly sendSql: SqlRunner;
 
-  constructor(dataSource: DataSource) {
+  constructor(dataSource: DataSource, sendPool: SendPool) {
     this.sql = new SqlRunner(dataSource);
+    this.sendSql = new SqlRunner(sendPool.pool);
   }
 
   async findById(id: string, viewerId: string | null): Promise<MessageRecord | null> {
@@ -469,7 +473,7 @@ export class MessagesRepository {
     const links = items.flatMap((item, index) =>
       item.attachments.map((attachment, position) => ({ ord: index + 1, mediaId: attachment.id, position })),
     );
-    const rows = await this.sql.rows<Record<string, unknown> & { ord: string; status: BatchStatus }>(
+    const rows = await this.sendSql.rows<Record<string, unknown> & { ord: string; status: BatchStatus }>(
       STORE_BATCH,
       [
         items.map(() => randomUUID()),

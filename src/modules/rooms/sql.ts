@@ -44,11 +44,13 @@ async function run<T>(
  * the hot paths' queries themselves. Errors are pg's own `DatabaseError`s (with `code` and `constraint`).
  */
 export class SqlRunner implements Sql {
-  constructor(private readonly dataSource: DataSource) {}
+  /** On TypeORM's pool (a DataSource), or on a pool of its own. */
+  constructor(private readonly source: DataSource | Pool) {}
 
-  /** The pool is created when the DataSource initialises, after repositories are constructed. */
+  /** TypeORM's pool is created when the DataSource initialises, after repositories are constructed. */
   private get pool(): Pool {
-    return (this.dataSource.driver as PostgresDriver).master as Pool;
+    const { source } = this;
+    return source instanceof DataSource ? ((source.driver as PostgresDriver).master as Pool) : source;
   }
 
   rows<T>(sql: string | Statement, params: unknown[] = []): Promise<T[]> {
