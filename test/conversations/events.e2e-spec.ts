@@ -64,7 +64,7 @@ describe('conversation events as a member sees them', () => {
     expect(created).toEqual([results.find((r) => r.status === 201)!.body]);
   });
 
-  it('announces edits (viewer-free reactions), deletions and real reaction changes only', async () => {
+  it("announces edits (with the member's own reactions), deletions and real reaction changes only", async () => {
     const { alice, bob, room, seen, marker } = await setup();
     const message = await api.send(alice, room.id, 'to be changed');
     await http.put(`/api/v1/messages/${message.id}/reactions/ok`, undefined, { token: alice.accessToken });
@@ -93,7 +93,8 @@ describe('conversation events as a member sees them', () => {
       id: message.id,
       content: 'changed',
       rev: message.rev + 4,
-      reactions: [{ emoji: 'ok', count: 1, me: false }],
+      // bob, whose socket this is, reacted with 'ok'.
+      reactions: [{ emoji: 'ok', count: 1, me: true }],
     });
     expect(seen[5][1]).toEqual({ id: message.id, roomId: room.id, seq: message.seq, rev: message.rev + 5 });
   });

@@ -115,6 +115,47 @@ describe('Socket.IO across two instances', () => {
     expect(countById(seen, hello.id)).toBe(1);
   });
 
+  it("sends each socket on either instance one edit with its own user's reactions, whichever instance edits", async () => {
+    const sockets = [aliceOnA, bobOnB, bobOnA];
+    const seen = new Map(sockets.map((socket) => [socket, record<any>(socket, 'message:updated')]));
+    const message = await sendOverSocket(aliceOnA, roomId, 'edit me');
+    const reacted = await Http.for(nodeB).put(
+      `/api/v1/messages/${message.id}/reactions/${encodeURIComponent('👍')}`,
+      undefined,
+      { token: bob.accessToken },
+    );
+    expect(reacted.status).toBe(204);
+    for (const [node, content] of [
+      [nodeA, 'edited on A'],
+      [nodeB, 'edited on B'],
+    ] as const) {
+      const res = await Http.for(node).patch(
+        `/api/v1/messages/${message.id}`,
+        { content },
+        { token: alice.accessToken },
+      );
+      expect(res.status).toBe(200);
+    }
+    await settle(sockets, aliceOnA, roomId);
+    await settle(sockets, bobOnB, roomId);
+    const views = (socket: Socket) =>
+      seen
+        .get(socket)!
+        .filter((event) => event.id === message.id)
+        .map((event) => [event.content, event.reactions]);
+    const reactions = (me: boolean) => [{ emoji: '👍', count: 1, me }];
+    expect(views(aliceOnA)).toEqual([
+      ['edited on A', reactions(false)],
+      ['edited on B', reactions(false)],
+    ]);
+    for (const socket of [bobOnA, bobOnB]) {
+      expect(views(socket)).toEqual([
+        ['edited on A', reactions(true)],
+        ['edited on B', reactions(true)],
+      ]);
+    }
+  });
+
   it('disconnects sockets on every instance when the session is revoked on one', async () => {
     const erin = await registerUser(nodeA);
     const [erinOnA, erinOnB] = await Promise.all([

@@ -17,6 +17,9 @@ import {
   type TestApp,
 } from './helpers';
 
+const THUMBS = '👍';
+const PARTY = '🎉';
+
 describe('Socket.IO delivery', () => {
   let app: TestApp;
   let http: Http;
@@ -380,6 +383,108 @@ describe('Socket.IO delivery', () => {
       content: 'hello?',
     });
     expect(send.error?.code).toBe('USER_BLOCKED');
+  });
+
+  /** `message:updated` carries `reactions[].me` for the socket's own user, like a REST read by that user. */
+  describe('message:updated as each reader sees it', () => {
+    async function connect(user: RegisteredUser): Promise<Socket> {
+      const socket = await connectSocket(app, user.accessToken);
+      opened.push(socket);
+      return socket;
+    }
+
+    async function react(user: RegisteredUser, messageId: string, emoji: string): Promise<void> {
+      const res = await http.put(
+        `/api/v1/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`,
+        undefined,
+        { token: user.accessToken },
+      );
+      expect(res.status).toBe(204);
+    }
+
+    async function readAs(user: RegisteredUser, messageId: string): Promise<Record<string, unknown>> {
+      const res = await http.get(`/api/v1/messages/${messageId}`, { token: user.accessToken });
+      expect(res.status).toBe(200);
+      return res.body as Record<string, unknown>;
+    }
+
+    it('tells each reactor which emojis are theirs, everyone else none, and former members nothing', async () => {
+      const [alice, bob, carol, dave, erin, eve] = await Promise.all(
+        Array.from({ length: 6 }, () => registerUser(app)),
+      );
+      const roomId = await createGroup(app, alice, [bob, carol, dave, erin]);
+      // erin stays reachable through a room she keeps, to know when everything sent before has arrived.
+      const erinsOtherRoom = await createGroup(app, alice, [erin]);
+      const [alice1, bob1, bob2, carol1, dave1, erin1, eve1] = await Promise.all(
+        [alice, bob, bob, carol, dave, erin, eve].map(connect),
+      );
+      const message = await sendOverSocket(alice1, roomId, 'tpyo');
+      await react(carol, message.id, THUMBS);
+      await react(bob, message.id, PARTY);
+      await react(bob, message.id, THUMBS);
+      await react(alice, message.id, THUMBS);
+      await react(erin, message.id, PARTY);
+      await react(erin, message.id, THUMBS);
+      const left = await http.delete(`/api/v1/rooms/${roomId}/members/${erin.user.id}`, undefined, {
+        token: erin.accessToken,
+      });
+      expect(left.status).toBe(204);
+
+      const members = [alice1, bob1, bob2, carol1, dave1];
+      const seen = new Map(
+        [...members, erin1, eve1].map((socket) => [socket, record(socket, 'message:updated')]),
+      );
+      const edit = await http.patch(
+        `/api/v1/messages/${message.id}`,
+        { content: 'typo' },
+        { token: alice.accessToken },
+      );
+      expect(edit.status).toBe(200);
+      await settle(members, alice1, roomId);
+      const erinsMarker = nextEvent(erin1, 'message:created', (m) => m.roomId === erinsOtherRoom);
+      await sendOverSocket(alice1, erinsOtherRoom, 'marker');
+      await erinsMarker;
+
+      // Counts include every reaction, erin's too (she reacted while a member); `me` is the reader's own.
+      const reactions = (thumbs: boolean, party: boolean) => [
+        { emoji: THUMBS, count: 4, me: thumbs },
+        { emoji: PARTY, count: 2, me: party },
+      ];
+      const edited = { id: message.id, content: 'typo' };
+      expect(edit.body).toEqual(expect.objectContaining({ ...edited, reactions: reactions(true, false) }));
+      const expected: Array<[Socket, RegisteredUser, ReturnType<typeof reactions>]> = [
+        [alice1, alice, reactions(true, false)],
+        [bob1, bob, reactions(true, true)],
+        [bob2, bob, reactions(true, true)],
+        [carol1, carol, reactions(true, false)],
+        [dave1, dave, reactions(false, false)],
+      ];
+      for (const [socket, user, mine] of expected) {
+        // Exactly one event per socket, the message as a REST read by that user shows it.
+        expect(seen.get(socket)).toEqual([expect.objectContaining({ ...edited, reactions: mine })]);
+        expect(seen.get(socket)![0]).toEqual(await readAs(user, message.id));
+      }
+      expect(seen.get(erin1)).toEqual([]);
+      expect(seen.get(eve1)).toEqual([]);
+    });
+
+    it('sends every member the plain view when nobody in the room reacted', async () => {
+      const [alice, bob] = await Promise.all([registerUser(app), registerUser(app)]);
+      const roomId = await createGroup(app, alice, [bob]);
+      const [alice1, bob1] = await Promise.all([connect(alice), connect(bob)]);
+      const message = await sendOverSocket(alice1, roomId, 'plain');
+      const seen = [alice1, bob1].map((socket) => record(socket, 'message:updated'));
+      const edit = await http.patch(
+        `/api/v1/messages/${message.id}`,
+        { content: 'still plain' },
+        { token: alice.accessToken },
+      );
+      expect(edit.status).toBe(200);
+      await settle([alice1, bob1], alice1, roomId);
+      for (const events of seen) {
+        expect(events).toEqual([edit.body]);
+      }
+    });
   });
 
   it('exports socket and delivery metrics', async () => {

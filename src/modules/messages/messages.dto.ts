@@ -122,7 +122,7 @@ export class ReactionDto {
   /** @example 👍 */
   emoji!: string;
   count!: number;
-  /** Whether the caller is among them. */
+  /** Whether the caller (in a socket event: the socket's user) is among them. */
   me!: boolean;
 }
 

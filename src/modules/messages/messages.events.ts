@@ -8,8 +8,12 @@ declare module '../../common/events/domain-events' {
      * `committedAt` is Date.now() right after the commit, for delivery-lag metrics.
      */
     'message.created': { message: MessageDto; committedAt: number };
-    /** A message was edited. Its `reactions[].me` is false for everyone: the event has no viewer. */
-    'message.updated': { message: MessageDto };
+    /**
+     * A message was edited. `message` is what members who did not react see (every `reactions[].me` false);
+     * `reactors` holds the current members who reacted, one entry per distinct set of emojis, with the message as
+     * they see it. Reactors who left the room are in neither.
+     */
+    'message.updated': { message: MessageDto; reactors: Array<{ userIds: string[]; message: MessageDto }> };
     /** A message became a tombstone; `rev` is the revision of that change. */
     'message.deleted': { id: string; roomId: string; seq: number; rev: number };
     'reaction.added': { messageId: string; roomId: string; rev: number; emoji: string; userId: string };

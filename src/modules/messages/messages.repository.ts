@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { MediaSummary } from '../media/media.dto';
-import { SqlRunner, Statement, Tx } from '../rooms/sql';
+import { Sql, SqlRunner, Statement, Tx } from '../rooms/sql';
 import { SendPool } from './send-pool';
 
 /** A reaction summary relative to one viewer. */
@@ -62,6 +62,18 @@ export interface Tombstone {
   roomId: string;
   seq: number;
   rev: number;
+}
+
+/** Current members of a message's room who reacted to it with exactly the same set of emojis. */
+export interface ReactorGroup {
+  userIds: string[];
+  emojis: string[];
+}
+
+/** An edit as stored: the message with reactions (`me` false) and attachments, and who reacted to it. */
+export interface EditedMessage {
+  message: MessageRecord;
+  reactors: ReactorGroup[];
 }
 
 export type ReactionChange = { kind: 'changed'; rev: number } | { kind: 'unchanged' } | { kind: 'deleted' };
@@ -161,6 +173,19 @@ const WITH_DETAILS: Statement = {
            ), '[]'::json) AS attachments
       FROM unnest($1::uuid[]) AS l(id)`,
 };
+
+/**
+ * The reactors of message $1 who are members of its room $2, one row per distinct set of emojis: as many rows as
+ * there are different combinations in use, however many people reacted.
+ */
+const REACTOR_GROUPS = `
+  SELECT array_agg(u.user_id ORDER BY u.user_id) AS user_ids, u.emojis
+    FROM (SELECT r.user_id, array_agg(r.emoji ORDER BY r.emoji) AS emojis
+            FROM message_reactions r
+            JOIN room_members rm ON rm.room_id = $2 AND rm.user_id = r.user_id
+           WHERE r.message_id = $1
+           GROUP BY r.user_id) u
+   GROUP BY u.emojis`;
 
 const CHANGES_SINCE: Statement = {
   name: 'parley_changes_since',
@@ -449,10 +474,18 @@ export class MessagesRepository {
    * Fills in `reactions` (relative to `viewerId`; me=false without a viewer) and `attachments`, with one statement
    * for all records (WITH_DETAILS). Tombstones get neither.
    */
-  async withDetails(records: MessageRecord[], viewerId: string | null): Promise<MessageRecord[]> {
+  withDetails(records: MessageRecord[], viewerId: string | null): Promise<MessageRecord[]> {
+    return this.detailsOf(this.sql, records, viewerId);
+  }
+
+  private async detailsOf(
+    sql: Sql,
+    records: MessageRecord[],
+    viewerId: string | null,
+  ): Promise<MessageRecord[]> {
     const live = records.filter((record) => record.deletedAt === null).map((record) => record.id);
     if (live.length === 0) return records;
-    const rows = await this.sql.rows<{
+    const rows = await sql.rows<{
       message_id: string;
       reactions: ReactionSummary[];
       attachments: AttachmentSummary[];
@@ -518,14 +551,16 @@ export class MessagesRepository {
 
   /**
    * Replaces the content of a live message, keeping the previous version in message_edits. Returns the updated
-   * message, or 'deleted' when it was deleted meanwhile, or null when the room is gone.
+   * message with its details and reactors, or 'deleted' when it was deleted meanwhile, or null when the room is
+   * gone. Details and reactors are read under the room lock, which every reaction change and membership change
+   * also takes: they are exactly those at the edit's rev, and agree with each other.
    */
   async edit(
     id: string,
     roomId: string,
     content: string,
     mentions: string[],
-  ): Promise<MessageRecord | 'deleted' | null> {
+  ): Promise<EditedMessage | 'deleted' | null> {
     return this.sql.transaction(async (tx) => {
       const rev = await this.nextRev(tx, roomId);
       if (rev === null) {
@@ -550,7 +585,12 @@ export class MessagesRepository {
           RETURNING ${COLUMNS.join(', ')}`,
         [id, content, mentions, rev],
       );
-      return fromRow(row!);
+      const [message] = await this.detailsOf(tx, [fromRow(row!)], null);
+      const reactors = await tx.rows<{ user_ids: string[]; emojis: string[] }>(REACTOR_GROUPS, [id, roomId]);
+      return {
+        message,
+        reactors: reactors.map((group) => ({ userIds: group.user_ids, emojis: group.emojis })),
+      };
     });
   }
 

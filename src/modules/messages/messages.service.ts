@@ -104,9 +104,12 @@ function assertEmoji(emoji: string): void {
   }
 }
 
-/** Events have no viewer: every `reactions[].me` is false and each recipient's client knows its own reactions. */
-function forEveryone(message: MessageDto): MessageDto {
-  return { ...message, reactions: message.reactions.map((reaction) => ({ ...reaction, me: false })) };
+/** `message` (whose `reactions[].me` are all false) as seen by someone who reacted with `emojis`. */
+function seenByReactor(message: MessageDto, emojis: readonly string[]): MessageDto {
+  return {
+    ...message,
+    reactions: message.reactions.map((reaction) => ({ ...reaction, me: emojis.includes(reaction.emoji) })),
+  };
 }
 
 /**
@@ -266,10 +269,13 @@ export class MessagesService implements OnModuleInit {
     const edited = await this.messages.edit(id, message.roomId, content, mentions);
     if (edited === null) throw messageNotFound();
     if (edited === 'deleted') throw messageDeleted();
-    const [withDetails] = await this.messages.withDetails([edited], userId);
-    const dtoForCaller = toMessageDto(withDetails);
-    this.events.publish('message.updated', { message: forEveryone(dtoForCaller) });
-    return dtoForCaller;
+    const forOthers = toMessageDto(edited.message);
+    const reactors = edited.reactors.map((group) => ({
+      userIds: group.userIds,
+      message: seenByReactor(forOthers, group.emojis),
+    }));
+    this.events.publish('message.updated', { message: forOthers, reactors });
+    return reactors.find((group) => group.userIds.includes(userId))?.message ?? forOthers;
   }
 
   /**

@@ -18,7 +18,8 @@ type EventArgs<E extends EventName> = Parameters<ServerToClientEvents[E]>;
  * The one place that turns stored changes into socket events. Services publish domain events after their
  * transaction commits, on the instance that committed; this emits each exactly once from there, addressed to
  * Socket.IO rooms, and the Redis adapter delivers to sockets on every instance. A member socket is in its
- * conversation room once, so a room-addressed event reaches it once; nothing is also sent per user.
+ * conversation room once, so a room-addressed event reaches it once; what is also sent per user (an edit's view
+ * for its reactors) is excepted from the room-addressed emit.
  */
 @Injectable()
 export class SocketPublisher implements OnModuleInit, OnModuleDestroy {
@@ -43,10 +44,18 @@ export class SocketPublisher implements OnModuleInit, OnModuleDestroy {
         this.toRooms([conversationRoom(message.roomId)], 'message:created', message);
         this.deliveryLag.observe(Math.max(0, Date.now() - committedAt) / 1000);
       }),
-      // The event has no viewer, so `reactions[].me` is false for everyone (see docs/REALTIME.md).
-      on('message.updated', ({ message }) =>
-        this.toRooms([conversationRoom(message.roomId)], 'message:updated', message),
-      ),
+      on('message.updated', ({ message, reactors }) => {
+        // `reactions[].me` differs per reader: the room gets the plain view except the reactors' sockets, and each
+        // group of reactors its own. The adapter applies `except` on every instance: one event per socket.
+        const reactorRooms = reactors.flatMap((group) => group.userIds.map(userRoom));
+        this.server
+          ?.to(conversationRoom(message.roomId))
+          .except(reactorRooms)
+          .emit('message:updated', message);
+        for (const group of reactors) {
+          this.toRooms(group.userIds.map(userRoom), 'message:updated', group.message);
+        }
+      }),
       on('message.deleted', (event) =>
         this.toRooms([conversationRoom(event.roomId)], 'message:deleted', event),
       ),
