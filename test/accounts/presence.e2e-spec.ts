@@ -57,6 +57,16 @@ describe('PresenceStore', () => {
     expect(await store.isOnline(user)).toBe(true);
   });
 
+  it('extends the leases of many users at once, re-adding lapsed ones', async () => {
+    const users = Array.from({ length: 450 }, () => randomUUID());
+    await redis.zadd(`presence:${users[0]}`, Date.now() - 1_000, 'c1');
+    await store.refreshMany(users, 'c1', 60_000);
+    expect(await store.onlineUserIds(users)).toEqual(new Set(users));
+    const ttl = await redis.pttl(`presence:${users[449]}`);
+    expect(ttl).toBeGreaterThan(30_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
   it('answers for many users at once', async () => {
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     await store.connect(a, 'x', 60_000);

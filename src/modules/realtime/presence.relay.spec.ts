@@ -23,8 +23,8 @@ class FakeStore {
     set.add(connectionId);
     return first;
   }
-  async refresh(userId: string): Promise<void> {
-    this.calls.push(`refresh ${userId}`);
+  async refreshMany(userIds: readonly string[]): Promise<void> {
+    for (const userId of userIds) this.calls.push(`refresh ${userId}`);
   }
   async disconnect(userId: string, connectionId: string): Promise<boolean> {
     this.calls.push(`disconnect ${userId}`);

@@ -207,11 +207,11 @@ export class PresenceRelay implements OnModuleDestroy {
     const now = Date.now();
     for (const [roomId, size] of this.roomSizes) if (size.until <= now) this.roomSizes.delete(roomId);
     const userIds = [...this.users.keys(), ...this.lingering.keys()];
-    const results = await Promise.allSettled(
-      userIds.map((userId) => this.store.refresh(userId, this.leaseId, PRESENCE_TTL_MS)),
-    );
-    const failed = results.filter((result) => result.status === 'rejected').length;
-    if (failed > 0) this.logger.warn(`Presence heartbeat failed for ${failed} user(s)`);
+    try {
+      await this.store.refreshMany(userIds, this.leaseId, PRESENCE_TTL_MS);
+    } catch (error) {
+      this.logger.warn({ err: error, users: userIds.length }, 'Presence heartbeat failed');
+    }
   }
 }
 

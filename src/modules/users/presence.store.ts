@@ -14,13 +14,16 @@ local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', KEYS[1], tonumber(last[2]))
 if before == 0 then return 1 else return 0 end`;
 
-// Same arguments; extends one connection's lease. Returns 1 when the connection was (re)added.
-const REFRESH = `${NOW_MS}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[1], tonumber(last[2]))
-return added`;
+// KEYS = presence sets; ARGV[1] connection id; ARGV[2] ttl ms. Extends the connection's lease in each set,
+// re-adding it where it had expired.
+const REFRESH_MANY = `${NOW_MS}
+for _, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  redis.call('ZADD', key, now + tonumber(ARGV[2]), ARGV[1])
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  redis.call('PEXPIREAT', key, tonumber(last[2]))
+end
+return #KEYS`;
 
 // KEYS[1] presence set; ARGV[1] connection id. Returns 1 when this removal left the user with no live connection.
 const DISCONNECT = `${NOW_MS}
@@ -40,10 +43,13 @@ return result`;
 
 type PresenceRedis = Redis & {
   presenceConnect(key: string, connectionId: string, ttlMs: number): Promise<number>;
-  presenceRefresh(key: string, connectionId: string, ttlMs: number): Promise<number>;
   presenceDisconnect(key: string, connectionId: string): Promise<number>;
   presenceCountLive(...keysAndCount: Array<string | number>): Promise<number[]>;
+  presenceRefreshMany(...keysAndArgs: Array<string | number>): Promise<number>;
 };
+
+/** Leases extended per script call by refreshMany: one call stays short and never stalls Redis for long. */
+const REFRESH_CHUNK = 200;
 
 /**
  * Who is online, shared by every instance. Per user a sorted set `presence:<userId>` of socket connection ids
@@ -58,13 +64,13 @@ export class PresenceStore {
   constructor(@Inject(REDIS) redis: Redis) {
     const commands: Array<[string, string, number]> = [
       ['presenceConnect', CONNECT, 1],
-      ['presenceRefresh', REFRESH, 1],
       ['presenceDisconnect', DISCONNECT, 1],
     ];
     for (const [name, lua, numberOfKeys] of commands) {
       if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys });
     }
     if (!('presenceCountLive' in redis)) redis.defineCommand('presenceCountLive', { lua: COUNT_LIVE });
+    if (!('presenceRefreshMany' in redis)) redis.defineCommand('presenceRefreshMany', { lua: REFRESH_MANY });
     this.redis = redis as PresenceRedis;
   }
 
@@ -78,8 +84,20 @@ export class PresenceStore {
   }
 
   /** Extends a connection's lease (call well within `ttlMs`); re-adds it if it had expired. */
-  async refresh(userId: string, connectionId: string, ttlMs: number): Promise<void> {
-    await this.redis.presenceRefresh(this.key(userId), connectionId, ttlMs);
+  refresh(userId: string, connectionId: string, ttlMs: number): Promise<void> {
+    return this.refreshMany([userId], connectionId, ttlMs);
+  }
+
+  /**
+   * Extends the leases of `connectionId` for all these users (an instance's heartbeat): a few script calls of
+   * REFRESH_CHUNK users, one after another, instead of one call per user all at once, which held Redis and this
+   * process's event loop for tens of milliseconds every heartbeat with 1,000 users online.
+   */
+  async refreshMany(userIds: readonly string[], connectionId: string, ttlMs: number): Promise<void> {
+    for (let start = 0; start < userIds.length; start += REFRESH_CHUNK) {
+      const keys = userIds.slice(start, start + REFRESH_CHUNK).map((id) => this.key(id));
+      await this.redis.presenceRefreshMany(keys.length, ...keys, connectionId, ttlMs);
+    }
   }
 
   /** Removes a connection; resolves true when the user just went offline (no live connection left). */
