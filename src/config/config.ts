@@ -24,6 +24,8 @@ export interface AppConfig {
   };
   media: { dir: string; maxBytes: number };
   socket: { maxFrameBytes: number; eventsPerSecond: number };
+  /** An instance's presence lease lives this long without a heartbeat (heartbeats come every third of it). */
+  presence: { leaseTtlMs: number };
   messages: { batchWindowMs: number; batchMaxSize: number };
   /** Email for offline users. `smtpUrl` null: email notifications are off and nothing is queued. */
   notifications: { smtpUrl: string | null; mailFrom: string; delaySeconds: number };
@@ -171,6 +173,9 @@ export function buildConfig(env: Env): AppConfig {
     socket: {
       maxFrameBytes: int(env, 'SOCKET_MAX_FRAME_BYTES', 64 * 1024, 1024, 10_485_760),
       eventsPerSecond: int(env, 'SOCKET_EVENTS_PER_SECOND', 50, 1, 100_000),
+    },
+    presence: {
+      leaseTtlMs: int(env, 'PRESENCE_LEASE_SECONDS', 45, 3, 3600) * 1000,
     },
     messages: {
       batchWindowMs: int(env, 'MESSAGE_BATCH_WINDOW_MS', 0, 0, 100),

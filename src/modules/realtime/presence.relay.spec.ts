@@ -1,6 +1,7 @@
 import type { RoomsService } from '../rooms/rooms.service';
 import type { PresenceStore } from '../users/presence.store';
 import type { UsersService } from '../users/users.service';
+import { buildConfig } from '../../config/config';
 import {
   Limiter,
   PRESENCE_HEARTBEAT_MS,
@@ -25,6 +26,13 @@ class FakeStore {
   }
   async refreshMany(userIds: readonly string[]): Promise<void> {
     for (const userId of userIds) this.calls.push(`refresh ${userId}`);
+  }
+  async retire(): Promise<void> {
+    this.calls.push('retire');
+  }
+  dead: Array<{ lastSeenAt: Date; offlineUserIds: string[] }> = [];
+  async claimDeadHolders(): Promise<Array<{ lastSeenAt: Date; offlineUserIds: string[] }>> {
+    return this.dead.splice(0);
   }
   async disconnect(userId: string, connectionId: string): Promise<boolean> {
     this.calls.push(`disconnect ${userId}`);
@@ -69,6 +77,7 @@ describe('PresenceRelay', () => {
       users as unknown as UsersService,
       rooms as unknown as RoomsService,
       publisher as unknown as SocketPublisher,
+      buildConfig({ NODE_ENV: 'test' }),
     );
     // Most cases are about what happens once the user is offline; the delay before that has its own tests.
     relay.offlineDelayMs = 0;
@@ -144,6 +153,19 @@ describe('PresenceRelay', () => {
     expect(store.live.get('u1')?.size).toBe(0);
   });
 
+  it('announces offline the users a dead instance held, to their rooms, with its last heartbeat as lastSeenAt', async () => {
+    const lastSeenAt = new Date('2026-01-02T03:04:05.000Z');
+    store.dead.push({ lastSeenAt, offlineUserIds: ['u7'] });
+    await relay.sweepDeadInstances();
+    expect(touched).toEqual([['u7', lastSeenAt]]);
+    expect(sent).toEqual([
+      {
+        roomIds: ['r1', 'r2'],
+        event: { userId: 'u7', status: 'offline', lastSeenAt: lastSeenAt.toISOString() },
+      },
+    ]);
+  });
+
   it('refreshes one lease per user on each heartbeat', async () => {
     jest.useFakeTimers();
     await relay.connected('u1', 's1', []);
@@ -181,6 +203,7 @@ describe('PresenceRelay', () => {
       {
         presence: (roomIds: readonly string[], event: PresenceEvent) => sent.push({ roomIds, event }),
       } as unknown as SocketPublisher,
+      buildConfig({ NODE_ENV: 'test' }),
     );
     relay.offlineDelayMs = 0;
     await relay.connected('u1', 's1', ['r1']);

@@ -1,13 +1,17 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { RoomsService } from '../rooms/rooms.service';
 import { PresenceStore } from '../users/presence.store';
 import { UsersService } from '../users/users.service';
 import { SocketPublisher } from './socket.publisher';
 
-/** An instance's lease in Redis; refreshed every PRESENCE_HEARTBEAT_MS, so a dead instance's users expire. */
+/**
+ * An instance's lease in Redis (PRESENCE_LEASE_SECONDS, default 45 s), refreshed every third of that: a dead
+ * instance's users expire, and another instance announces them offline (sweepDeadInstances).
+ */
 export const PRESENCE_TTL_MS = 45_000;
-export const PRESENCE_HEARTBEAT_MS = 15_000;
+export const PRESENCE_HEARTBEAT_MS = PRESENCE_TTL_MS / 3;
 
 /**
  * A user stays online this long after their last connection closed: a page reload, a network handover or a short
@@ -50,7 +54,7 @@ interface RoomSize {
  * them, and going offline records `lastSeenAt`.
  */
 @Injectable()
-export class PresenceRelay implements OnModuleDestroy {
+export class PresenceRelay implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Presence');
   /** This instance's connection id in every presence set. */
   private readonly leaseId = randomUUID();
@@ -63,15 +67,23 @@ export class PresenceRelay implements OnModuleDestroy {
   /** After a restart every room of every reconnecting user is unknown: read them a few at a time, not all at once. */
   private readonly sizeReads = new Limiter(ROOM_SIZE_READS);
   private heartbeat?: NodeJS.Timeout;
+  private sweeper?: NodeJS.Timeout;
   /** PRESENCE_OFFLINE_DELAY_MS; 0 releases at once. */
   offlineDelayMs = PRESENCE_OFFLINE_DELAY_MS;
+
+  private readonly leaseTtlMs: number;
+  private readonly heartbeatMs: number;
 
   constructor(
     private readonly store: PresenceStore,
     private readonly usersService: UsersService,
     private readonly rooms: RoomsService,
     private readonly publisher: SocketPublisher,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.leaseTtlMs = config.presence.leaseTtlMs;
+    this.heartbeatMs = Math.floor(this.leaseTtlMs / 3);
+  }
 
   async connected(userId: string, socketId: string, roomIds: string[]): Promise<void> {
     if (this.sockets.has(socketId)) return;
@@ -81,7 +93,7 @@ export class PresenceRelay implements OnModuleDestroy {
     this.startHeartbeat();
     // Another socket of the user already holds this instance's lease, or it is still held after their last one.
     if (count > 1 || this.resume(userId)) return;
-    const cameOnline = await this.store.connect(userId, this.leaseId, PRESENCE_TTL_MS);
+    const cameOnline = await this.store.connect(userId, this.leaseId, this.leaseTtlMs);
     // The user's sockets may have gone again while Redis answered; their disconnect already ran.
     if (!cameOnline || !this.users.has(userId)) return;
     const lastSeenAt = new Date().toISOString();
@@ -140,9 +152,31 @@ export class PresenceRelay implements OnModuleDestroy {
     this.lingering.clear();
     this.sockets.clear();
     await Promise.all(leases.map(([userId, closedAt, roomIds]) => this.release(userId, roomIds, closedAt)));
+    await this.store.retire(this.leaseId);
+  }
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => void this.sweepDeadInstances(), this.heartbeatMs);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Announces `offline` for the users of instances that died (their heartbeat lapsed) and who have no connection
+   * left anywhere: a crashed instance cannot say it itself. Every instance sweeps; each dead instance is claimed
+   * by one of them.
+   */
+  async sweepDeadInstances(): Promise<void> {
+    try {
+      for (const { lastSeenAt, offlineUserIds } of await this.store.claimDeadHolders(this.leaseTtlMs)) {
+        for (const userId of offlineUserIds) await this.announceOffline(userId, undefined, lastSeenAt);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Presence sweep of dead instances failed');
+    }
   }
 
   onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
     this.stopHeartbeat();
     for (const { timer } of this.lingering.values()) clearTimeout(timer);
     this.lingering.clear();
@@ -150,7 +184,14 @@ export class PresenceRelay implements OnModuleDestroy {
 
   private async release(userId: string, roomIds: string[] | undefined, lastSeenAt: Date): Promise<void> {
     const wentOffline = await this.store.disconnect(userId, this.leaseId);
-    if (!wentOffline) return;
+    if (wentOffline) await this.announceOffline(userId, roomIds, lastSeenAt);
+  }
+
+  private async announceOffline(
+    userId: string,
+    roomIds: string[] | undefined,
+    lastSeenAt: Date,
+  ): Promise<void> {
     await this.usersService.touchLastSeen(userId, lastSeenAt);
     // Back on this instance meanwhile: its connect announced (or will announce) online, which must be the last
     // word. (Back on another instance, the order of the two events is not guaranteed.)
@@ -194,7 +235,7 @@ export class PresenceRelay implements OnModuleDestroy {
 
   private startHeartbeat(): void {
     if (this.heartbeat) return;
-    this.heartbeat = setInterval(() => void this.refreshAll(), PRESENCE_HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => void this.refreshAll(), this.heartbeatMs);
     this.heartbeat.unref();
   }
 
@@ -208,7 +249,7 @@ export class PresenceRelay implements OnModuleDestroy {
     for (const [roomId, size] of this.roomSizes) if (size.until <= now) this.roomSizes.delete(roomId);
     const userIds = [...this.users.keys(), ...this.lingering.keys()];
     try {
-      await this.store.refreshMany(userIds, this.leaseId, PRESENCE_TTL_MS);
+      await this.store.refreshMany(userIds, this.leaseId, this.leaseTtlMs);
     } catch (error) {
       this.logger.warn({ err: error, users: userIds.length }, 'Presence heartbeat failed');
     }
