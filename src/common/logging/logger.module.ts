@@ -48,10 +48,15 @@ function stdout(): DestinationStream {
             ignore: (req: IncomingMessage & { originalUrl?: string }) =>
               /^\/(health|metrics)(\/|\?|$)/.test(req.originalUrl ?? req.url ?? ''),
           },
+          // The serializers below take the raw request and response. Wrapped (the default), each log line first
+          // ran pino's standard serializers, which copy every header (getHeaders) only for these to pick three
+          // fields: ~3 % of a history page's CPU.
+          wrapSerializers: false,
           serializers: {
-            req: (req: IncomingMessage) => ({
+            // Middleware sees a mount-relative `url`; `originalUrl` is the path the client asked for.
+            req: (req: IncomingMessage & { originalUrl?: string }) => ({
               method: req.method,
-              url: req.url?.split('?')[0],
+              url: (req.originalUrl ?? req.url)?.split('?')[0],
               userAgent: req.headers?.['user-agent'],
             }),
             res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
