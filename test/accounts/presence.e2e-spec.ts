@@ -67,6 +67,30 @@ describe('PresenceStore', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
+  it("announces a dead holder's users once, and a holder that was only stalled lists its users again", async () => {
+    const [gone, alsoElsewhere, stalled] = [randomUUID(), randomUUID(), randomUUID()];
+    const dead = `dead-${randomUUID()}`;
+    await store.connect(gone, dead, 1);
+    await store.connect(alsoElsewhere, dead, 1);
+    await store.connect(alsoElsewhere, `live-${randomUUID()}`, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const claimed = (await store.claimDeadHolders(1)).filter((holder) =>
+      holder.offlineUserIds.includes(gone),
+    );
+    expect(claimed).toEqual([{ lastSeenAt: expect.any(Date), offlineUserIds: [gone] }]);
+    expect((await store.claimDeadHolders(1)).flatMap((holder) => holder.offlineUserIds)).not.toContain(gone);
+
+    // A holder swept while it was alive (a stall longer than a lease) lists its users again on its next heartbeat.
+    const holder = `stalled-${randomUUID()}`;
+    await store.connect(stalled, holder, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.claimDeadHolders(1);
+    await store.refreshMany([stalled], holder, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = (await store.claimDeadHolders(1)).filter((entry) => entry.offlineUserIds.includes(stalled));
+    expect(again).toHaveLength(1);
+  });
+
   it('answers for many users at once', async () => {
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     await store.connect(a, 'x', 60_000);

@@ -24,16 +24,21 @@ redis.call('SADD', KEYS[3], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[2]) + ${HOLDER_SET_GRACE_MS})
 if before == 0 then return 1 else return 0 end`;
 
-// KEYS = presence sets; ARGV[1] connection id; ARGV[2] ttl ms. Extends the connection's lease in each set,
-// re-adding it where it had expired.
+// KEYS[1] the connection's holder set, KEYS[2..] presence sets; ARGV[1] connection id; ARGV[2] ttl ms;
+// ARGV[3..] the users of those sets. Extends the connection's lease in each set, re-adding it where it had
+// expired, and lists the users in the holder set again (a sweep may have taken it if this instance stalled for
+// longer than a lease).
 const REFRESH_MANY = `${NOW_MS}
-for _, key in ipairs(KEYS) do
+for i = 2, #KEYS do
+  local key = KEYS[i]
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
   redis.call('ZADD', key, now + tonumber(ARGV[2]), ARGV[1])
   local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
   redis.call('PEXPIREAT', key, tonumber(last[2]))
+  redis.call('SADD', KEYS[1], ARGV[i + 1])
 end
-return #KEYS`;
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + ${HOLDER_SET_GRACE_MS})
+return #KEYS - 1`;
 
 // KEYS[1] presence set, KEYS[2] the connection's holder set; ARGV[1] connection id; ARGV[2] user id. Returns 1
 // when this removal left the user with no live connection.
@@ -163,9 +168,11 @@ export class PresenceStore {
    */
   async refreshMany(userIds: readonly string[], connectionId: string, ttlMs: number): Promise<void> {
     await this.redis.presenceHolderAlive(HOLDERS, this.holderSet(connectionId), connectionId, ttlMs);
+    const holderSet = this.holderSet(connectionId);
     for (let start = 0; start < userIds.length; start += REFRESH_CHUNK) {
-      const keys = userIds.slice(start, start + REFRESH_CHUNK).map((id) => this.key(id));
-      await this.redis.presenceRefreshMany(keys.length, ...keys, connectionId, ttlMs);
+      const chunk = userIds.slice(start, start + REFRESH_CHUNK);
+      const keys = [holderSet, ...chunk.map((id) => this.key(id))];
+      await this.redis.presenceRefreshMany(keys.length, ...keys, connectionId, ttlMs, ...chunk);
     }
   }
 
