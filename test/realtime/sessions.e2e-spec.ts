@@ -1,10 +1,14 @@
+import { Client } from 'pg';
+import { io } from 'socket.io-client';
 import { runScript } from '../support/app';
+import { runEnv } from '../support/run-env';
 import { Http } from '../support/http';
 import { record } from '../support/socket';
 import {
   closeAll,
   connectSocket,
   createGroup,
+  delay,
   disconnected,
   emitAck,
   nextEvent,
@@ -131,7 +135,57 @@ describe('Socket.IO sessions and presence', () => {
     expect(await dropped).toBe('io server disconnect');
     expect(first.connected).toBe(true);
   });
+
+  it('disconnects a socket whose session is logged out while its handshake is still running', async () => {
+    const erin = await registerUser(app);
+    // Hold the handshake after its token check: its room-list read waits for this lock.
+    const pg = new Client({ connectionString: runEnv().databaseUrl });
+    await pg.connect();
+    try {
+      await pg.query('BEGIN');
+      await pg.query('LOCK TABLE room_members IN ACCESS EXCLUSIVE MODE');
+      const socket = io(app.url, {
+        auth: { token: erin.accessToken },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
+      opened.push(socket);
+      const outcome = new Promise<string>((resolve) => {
+        // A bound on failure only: a socket that survives its revocation stays until its token expires.
+        socket.once('connect', () => setTimeout(() => resolve('still connected'), 10_000).unref());
+        socket.once('disconnect', (reason) => resolve(`disconnect: ${reason}`));
+        socket.once('connect_error', (error) => resolve(`connect_error: ${error.message}`));
+      });
+      await waitForLockWaiter(pg, 'room_members');
+
+      const res = await http.post('/api/v1/auth/logout-all', undefined, { token: erin.accessToken });
+      expect(res.status).toBe(204);
+      await pg.query('COMMIT');
+
+      expect(await outcome).toBe('disconnect: io server disconnect');
+      expect(socket.connected).toBe(false);
+      await expect(connectSocket(app, erin.accessToken)).rejects.toThrow('UNAUTHORIZED');
+    } finally {
+      await pg.query('ROLLBACK').catch(() => undefined);
+      await pg.end();
+    }
+  });
 });
+
+/** Waits until another backend is waiting for a lock on `table` (the handshake's read behind our lock). */
+async function waitForLockWaiter(pg: Client, table: string): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { rows } = await pg.query<{ waiting: number }>(
+      `SELECT count(*)::int AS waiting FROM pg_locks
+        WHERE NOT granted AND relation = $1::regclass`,
+      [table],
+    );
+    if (rows[0].waiting > 0) return;
+    await delay(20);
+  }
+  throw new Error(`nobody waited for a lock on ${table}`);
+}
 
 describe('Socket.IO access token expiry', () => {
   let app: TestApp;

@@ -65,4 +65,13 @@ export class TokenService {
     }
     return { id: session.userId, sessionId: claims.sid, role: session.role };
   }
+
+  /**
+   * Whether the user's session is still active (Redis first). A revocation writes its tombstone before it is
+   * announced, so a check that starts after a socket became reachable cannot miss one.
+   */
+  async isSessionActive(user: AuthUser): Promise<boolean> {
+    const session = await this.sessions.findActive(user.sessionId);
+    return session !== null && session.userId === user.id;
+  }
 }

@@ -116,6 +116,20 @@ export class RealtimeGateway
 
   handleConnection(socket: AppSocket): void {
     this.socketsActive.inc();
+    // A revocation announced while the handshake ran (after its token check) missed this socket: disconnectSockets
+    // only reaches connected sockets. Checked again now that it is reachable: a later revocation finds it, an
+    // earlier one has already written the tombstone this reads.
+    this.tokens.isSessionActive(socket.data.user).then(
+      (active) => {
+        if (!active) socket.disconnect(true);
+      },
+      (error: unknown) => {
+        this.logger.warn(
+          { err: error, userId: socket.data.user.id },
+          'Could not recheck a new socket session',
+        );
+      },
+    );
     this.presence
       .connected(socket.data.user.id, socket.id, conversationIdsOf(socket.rooms))
       .catch((error: unknown) => {
