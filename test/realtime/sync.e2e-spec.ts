@@ -130,6 +130,40 @@ describe('Socket.IO sync', () => {
     expect(ack.data.unavailable.sort()).toEqual([eveRoom, unknown].sort());
   });
 
+  it('answers many rooms in one call, each with its own changes and reactions as the caller sees them', async () => {
+    // More rooms than one database statement reads (50), so the answer is assembled from several.
+    const rooms = await Promise.all(Array.from({ length: 55 }, () => createGroup(app, bob, [alice])));
+    const sent = await Promise.all(
+      rooms.map((id, index) => sendOverRest(app, bob, id, `room ${index} says hi`)),
+    );
+    const reacted = sent[53];
+    const put = await http.put(
+      `/api/v1/messages/${reacted.id}/reactions/${encodeURIComponent('👍')}`,
+      undefined,
+      { token: alice.accessToken },
+    );
+    expect(put.status).toBe(204);
+    const gone = randomUUID();
+
+    const socket = await connect(alice);
+    const ack = await emitAck(socket, 'sync', {
+      rooms: { ...Object.fromEntries(rooms.map((id) => [id, 0])), [gone]: 0 },
+    });
+    expect(ack.ok).toBe(true);
+    expect(ack.data.unavailable).toEqual([gone]);
+    expect(Object.keys(ack.data.rooms).sort()).toEqual([...rooms].sort());
+    rooms.forEach((id, index) => {
+      const changes = ack.data.rooms[id];
+      expect(changes.hasMore).toBe(false);
+      expect(changes.messages.map((message: { content: string }) => message.content)).toEqual([
+        `room ${index} says hi`,
+      ]);
+      expect(changes.rev).toBe(index === 53 ? reacted.rev + 1 : reacted.rev);
+    });
+    expect(ack.data.rooms[rooms[53]].messages[0].reactions).toEqual([{ emoji: '👍', count: 1, me: true }]);
+    expect(ack.data.rooms[rooms[52]].messages[0].reactions).toEqual([]);
+  });
+
   it('validates the request', async () => {
     const socket = await connect(alice);
     for (const rooms of [undefined, [], { 'not-a-uuid': 0 }, { [roomId]: -1 }, { [roomId]: '3' }]) {

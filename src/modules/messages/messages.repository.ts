@@ -187,17 +187,25 @@ const REACTOR_GROUPS = `
            GROUP BY r.user_id) u
    GROUP BY u.emojis`;
 
+/**
+ * The changes of several rooms after a revision each, for member $4: up to $3 messages per room in revision order,
+ * and each room's current revision. Rooms are the pairs ($1[i], $2[i]); `req` is the pair's ordinal (1-based).
+ * A room the user is not a member of, or a deleted one, has no row at all; a room without changes has one row
+ * whose message columns are null. One statement for a whole `sync`, whatever number of rooms it names.
+ */
 const CHANGES_SINCE: Statement = {
   name: 'parley_changes_since',
   text: `
-    SELECT r.rev AS room_rev, ${messageColumns('m')}
-      FROM rooms r
+    SELECT q.req::int AS req, r.rev AS room_rev, ${messageColumns('m')}
+      FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS q(room_id, since_rev, req)
+      JOIN rooms r ON r.id = q.room_id AND r.deleted_at IS NULL
       JOIN room_members me ON me.room_id = r.id AND me.user_id = $4
       LEFT JOIN LATERAL (
-        SELECT ${COLUMNS.join(', ')} FROM messages WHERE room_id = r.id AND rev > $2 ORDER BY rev LIMIT $3
+        SELECT ${COLUMNS.join(', ')} FROM messages
+         WHERE room_id = r.id AND rev > q.since_rev
+         ORDER BY rev LIMIT $3
       ) m ON true
-     WHERE r.id = $1 AND r.deleted_at IS NULL
-     ORDER BY m.rev`,
+     ORDER BY q.req, m.rev`,
 };
 
 type BatchStatus = 'new' | 'duplicate' | 'existing' | 'blocked' | 'room-gone';
@@ -372,21 +380,37 @@ export class MessagesRepository {
    * The viewer's membership is checked in the same statement: null when the room does not exist, is deleted, or
    * `viewerId` is not a member (a reconnect storm runs this once per room of every returning socket).
    */
+  /**
+   * For each `{ roomId, sinceRev }`, in order: up to `limit` changes after `sinceRev` and the room's revision, or
+   * null when `viewerId` is not a member or the room is gone.
+   */
   async findChangesSince(
-    roomId: string,
-    sinceRev: number,
+    rooms: ReadonlyArray<{ roomId: string; sinceRev: number }>,
     limit: number,
     viewerId: string,
-  ): Promise<{ messages: MessageRecord[]; roomRev: number } | null> {
-    const rows = await this.sql.rows<MessageRow & { room_rev: number }>(CHANGES_SINCE, [
-      roomId,
-      sinceRev,
+  ): Promise<Array<{ messages: MessageRecord[]; roomRev: number } | null>> {
+    if (rooms.length === 0) return [];
+    const rows = await this.sql.rows<MessageRow & { req: number; room_rev: number }>(CHANGES_SINCE, [
+      rooms.map((room) => room.roomId),
+      rooms.map((room) => room.sinceRev),
       limit,
       viewerId,
     ]);
-    if (rows.length === 0) return null;
-    const messages = rows.filter((row) => row.id !== null).map(fromRow);
-    return { messages: await this.withDetails(messages, viewerId), roomRev: rows[0].room_rev };
+    const found: Array<{ messages: MessageRecord[]; roomRev: number } | null> = rooms.map(() => null);
+    for (const row of rows) {
+      const changes = (found[row.req - 1] ??= { messages: [], roomRev: row.room_rev });
+      if (row.id !== null) changes.messages.push(fromRow(row));
+    }
+    // One details statement for all rooms; withDetails keeps the order it was given.
+    const detailed = await this.withDetails(
+      found.flatMap((changes) => changes?.messages ?? []),
+      viewerId,
+    );
+    let next = 0;
+    for (const changes of found) {
+      if (changes) changes.messages = detailed.slice(next, (next += changes.messages.length));
+    }
+    return found;
   }
 
   /**

@@ -363,19 +363,37 @@ export class RoomsService implements OnModuleInit {
     if (!Number.isSafeInteger(sinceRev) || sinceRev < 0) {
       throw AppException.validation([{ field: 'sinceRev', message: 'sinceRev must be an integer >= 0' }]);
     }
-    // Ids from sockets skip the HTTP pipes; a malformed one is simply not found (and never reaches SQL).
-    if (!isUUID(roomId)) throw roomNotFound();
-    const size = Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_CHANGES_LIMIT);
-    // Membership is checked by the same statement: null for non-members and deleted rooms alike.
-    const changes = await this.messages.findChangesSince(roomId, sinceRev, size + 1, userId);
+    const [changes] = await this.changesSinceMany(userId, [{ roomId, sinceRev }], limit);
     if (!changes) throw roomNotFound();
-    const hasMore = changes.messages.length > size;
-    const shown = changes.messages.slice(0, size);
-    return {
-      messages: shown.map(toMessageDto),
-      rev: shown.length > 0 ? shown[shown.length - 1].rev : changes.roomRev,
-      hasMore,
-    };
+    return changes;
+  }
+
+  /**
+   * `changesSince` for several rooms in one statement (`sync`): per request, in order, the changes, or null when
+   * the room is not visible to the user (not a member, deleted, or never existed: indistinguishable). Revisions
+   * must already be validated integers >= 0.
+   */
+  async changesSinceMany(
+    userId: string,
+    requests: ReadonlyArray<{ roomId: string; sinceRev: number }>,
+    limit: number,
+  ): Promise<Array<{ messages: MessageDto[]; rev: number; hasMore: boolean } | null>> {
+    const size = Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_CHANGES_LIMIT);
+    // Ids from sockets skip the HTTP pipes; a malformed one is simply not found (and never reaches SQL).
+    const valid = requests.filter((request) => isUUID(request.roomId));
+    // Membership is checked by the same statement: null for non-members and deleted rooms alike.
+    const found = await this.messages.findChangesSince(valid, size + 1, userId);
+    const byRequest = new Map(valid.map((request, index) => [request, found[index]]));
+    return requests.map((request) => {
+      const changes = byRequest.get(request);
+      if (!changes) return null;
+      const shown = changes.messages.slice(0, size);
+      return {
+        messages: shown.map(toMessageDto),
+        rev: shown.length > 0 ? shown[shown.length - 1].rev : changes.roomRev,
+        hasMore: changes.messages.length > size,
+      };
+    });
   }
 
   // ---- account deletion ----
