@@ -3,6 +3,14 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { cliConfig } from './scripts/cli-config';
 
+/**
+ * Connections the kernel queues before the app accepts them (Node's default is 511; Linux caps it at
+ * net.core.somaxconn, 4096 by default). After a restart or a network blip every client reconnects within about a
+ * second, while the event loop is busy with the handshakes already accepted: with 511, the queue overflowed and
+ * the kernel dropped connections, which then waited for TCP's retransmits (1 s, 3 s, 7 s, 15 s...).
+ */
+const LISTEN_BACKLOG = 4096;
+
 async function bootstrap(): Promise<void> {
   // A bad variable stops the process with one line naming it, before anything else starts.
   const config = cliConfig();
@@ -34,7 +42,7 @@ async function bootstrap(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.log(`Parley listening on http://${config.host}:${port} (docs at /docs)`);
