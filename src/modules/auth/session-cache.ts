@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
+import { TurnBatcher } from '../../common/turn-batcher';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { REDIS } from '../../redis/redis.module';
 import type { UserRole } from '../users/user.entity';
@@ -53,6 +54,10 @@ export async function markSessionsStale(redis: Redis, sessionIds: string[]): Pro
  */
 @Injectable()
 export class SessionCache {
+  private readonly reads = new TurnBatcher<string, string | null>((sessionIds) =>
+    this.redis.mget(sessionIds.map((id) => this.key(id))),
+  );
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -62,9 +67,12 @@ export class SessionCache {
     return sessionCacheKey(sessionId);
   }
 
-  /** The cached state: a session, 'revoked', or undefined on a miss (or a stale entry). */
+  /**
+   * The cached state: a session, 'revoked', or undefined on a miss (or a stale entry). Every request and socket
+   * handshake asks; lookups of the same turn of the event loop go to Redis as one MGET.
+   */
   async get(sessionId: string): Promise<ActiveSession | 'revoked' | undefined> {
-    const raw = await this.redis.get(this.key(sessionId));
+    const raw = await this.reads.load(sessionId);
     if (raw === null || raw === STALE) return undefined;
     if (raw === REVOKED) return 'revoked';
     try {

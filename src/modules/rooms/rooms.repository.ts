@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { TurnBatcher } from '../../common/turn-batcher';
 import { messageColumns, messageFromRow, MessageRecord } from '../messages/messages.repository';
 import type { RoomRole } from './room-member.entity';
 import type { RoomType } from './room.entity';
-import { SqlRunner, Tx } from './sql';
+import { SqlRunner, Statement, Tx } from './sql';
 
 /** A room as one member sees it. */
 export interface RoomView {
@@ -125,9 +126,22 @@ function toMember(row: MemberRow): MemberRecord {
 }
 
 /** Rooms and memberships. Membership changes lock the room row first, like every message write does. */
+/** The live rooms of each of the users $1 (users without any have no row). */
+const ROOM_IDS_FOR_USERS: Statement = {
+  name: 'parley_room_ids_for_users',
+  text: `
+    SELECT rm.user_id, array_agg(rm.room_id) AS room_ids
+      FROM room_members rm
+      JOIN rooms r ON r.id = rm.room_id AND r.deleted_at IS NULL
+     WHERE rm.user_id = ANY($1::uuid[])
+     GROUP BY rm.user_id`,
+};
+
 @Injectable()
 export class RoomsRepository {
   private readonly sql: SqlRunner;
+
+  private readonly roomLists = new TurnBatcher<string, string[]>((userIds) => this.roomIdsForUsers(userIds));
 
   constructor(dataSource: DataSource) {
     this.sql = new SqlRunner(dataSource);
@@ -393,14 +407,18 @@ export class RoomsRepository {
     return row !== null;
   }
 
-  async roomIdsForUser(userId: string): Promise<string[]> {
-    const rows = await this.sql.rows<{ room_id: string }>(
-      `SELECT rm.room_id FROM room_members rm
-         JOIN rooms r ON r.id = rm.room_id AND r.deleted_at IS NULL
-        WHERE rm.user_id = $1`,
-      [userId],
-    );
-    return rows.map((row) => row.room_id);
+  /**
+   * The rooms of a user, read for every socket that connects. Reads asked for in the same turn of the event loop go
+   * to PostgreSQL together (a reconnect storm asks for thousands within seconds).
+   */
+  roomIdsForUser(userId: string): Promise<string[]> {
+    return this.roomLists.load(userId);
+  }
+
+  private async roomIdsForUsers(userIds: string[]): Promise<string[][]> {
+    const rows = await this.sql.rows<{ user_id: string; room_ids: string[] }>(ROOM_IDS_FOR_USERS, [userIds]);
+    const byUser = new Map(rows.map((row) => [row.user_id, row.room_ids]));
+    return userIds.map((userId) => byUser.get(userId) ?? []);
   }
 
   async memberIdsOf(roomId: string): Promise<string[]> {
