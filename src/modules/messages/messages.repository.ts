@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { TurnBatcher } from '../../common/turn-batcher';
 import type { MediaSummary } from '../media/media.dto';
 import { Sql, SqlRunner, Statement, Tx } from '../rooms/sql';
 import { SendPool } from './send-pool';
@@ -146,31 +147,43 @@ function fromRow(row: MessageRow): MessageRecord {
 }
 
 /**
- * Reactions (count per emoji, first used first; `me` relative to $2) and attachments (in the sender's order) of the
- * messages $1, one row per message with both as JSON arrays shaped like ReactionSummary and AttachmentSummary.
+ * The reactions of message `messageId` as JSON shaped like ReactionSummary[] (count per emoji, first used first;
+ * `me` relative to `viewerId`), or null when it has none. Both arguments are SQL expressions.
+ */
+function reactionsJson(messageId: string, viewerId: string): string {
+  return `(
+    SELECT json_agg(json_build_object('emoji', r.emoji, 'count', r.count, 'me', r.me) ORDER BY r.first_at, r.emoji)
+      FROM (SELECT emoji, count(*)::int AS count, coalesce(bool_or(user_id = ${viewerId}), false) AS me,
+                   min(created_at) AS first_at
+              FROM message_reactions
+             WHERE message_id = ${messageId}
+             GROUP BY emoji) r
+  )`;
+}
+
+/** The attachments of message `messageId` as JSON shaped like AttachmentSummary[] (sender's order), or null. */
+function attachmentsJson(messageId: string): string {
+  return `(
+    SELECT json_agg(json_build_object('id', md.id, 'fileName', md.file_name, 'mimeType', md.mime_type,
+                                      'size', md.size::float8, 'width', md.width, 'height', md.height,
+                                      'hasThumbnail', md.has_thumbnail)
+                    ORDER BY a.position)
+      FROM message_attachments a
+      JOIN media md ON md.id = a.media_id
+     WHERE a.message_id = ${messageId}
+  )`;
+}
+
+/**
+ * Reactions (`me` relative to $2) and attachments of the messages $1, one row per message with both as JSON
+ * arrays shaped like ReactionSummary and AttachmentSummary.
  */
 const WITH_DETAILS: Statement = {
   name: 'parley_message_details',
   text: `
     SELECT l.id AS message_id,
-           coalesce((
-             SELECT json_agg(json_build_object('emoji', r.emoji, 'count', r.count, 'me', r.me)
-                             ORDER BY r.first_at, r.emoji)
-               FROM (SELECT emoji, count(*)::int AS count, coalesce(bool_or(user_id = $2::uuid), false) AS me,
-                            min(created_at) AS first_at
-                       FROM message_reactions
-                      WHERE message_id = l.id
-                      GROUP BY emoji) r
-           ), '[]'::json) AS reactions,
-           coalesce((
-             SELECT json_agg(json_build_object('id', md.id, 'fileName', md.file_name, 'mimeType', md.mime_type,
-                                               'size', md.size::float8, 'width', md.width, 'height', md.height,
-                                               'hasThumbnail', md.has_thumbnail)
-                             ORDER BY a.position)
-               FROM message_attachments a
-               JOIN media md ON md.id = a.media_id
-              WHERE a.message_id = l.id
-           ), '[]'::json) AS attachments
+           coalesce(${reactionsJson('l.id', '$2::uuid')}, '[]'::json) AS reactions,
+           coalesce(${attachmentsJson('l.id')}, '[]'::json) AS attachments
       FROM unnest($1::uuid[]) AS l(id)`,
 };
 
@@ -188,25 +201,48 @@ const REACTOR_GROUPS = `
    GROUP BY u.emojis`;
 
 /**
- * The changes of several rooms after a revision each, for member $4: up to $3 messages per room in revision order,
- * and each room's current revision. Rooms are the pairs ($1[i], $2[i]); `req` is the pair's ordinal (1-based).
- * A room the user is not a member of, or a deleted one, has no row at all; a room without changes has one row
- * whose message columns are null. One statement for a whole `sync`, whatever number of rooms it names.
+ * Changes after a revision, for several (room, revision, viewer, limit) requests at once: the arrays $1 room ids,
+ * $2 revisions, $3 viewers, $4 limits, one element per request. Per request (`req`, its 1-based ordinal): up to
+ * its limit of messages in revision order, with reactions (`me` relative to its viewer) and attachments, and the
+ * room's current revision. A request whose viewer is not a member, or whose room is deleted, has no row at all;
+ * one without changes has a single row whose message columns are null. One statement and one round trip for the
+ * `sync`s of every socket that asked in the same turn of the event loop.
  */
 const CHANGES_SINCE: Statement = {
   name: 'parley_changes_since',
   text: `
-    SELECT q.req::int AS req, r.rev AS room_rev, ${messageColumns('m')}
-      FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS q(room_id, since_rev, req)
-      JOIN rooms r ON r.id = q.room_id AND r.deleted_at IS NULL
-      JOIN room_members me ON me.room_id = r.id AND me.user_id = $4
+    WITH visible AS (
+      SELECT q.req, q.room_id, q.since_rev, q.viewer_id, q.lim, r.rev AS room_rev
+        FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::int[])
+             WITH ORDINALITY AS q(room_id, since_rev, viewer_id, lim, req)
+        JOIN rooms r ON r.id = q.room_id AND r.deleted_at IS NULL
+        JOIN room_members me ON me.room_id = q.room_id AND me.user_id = q.viewer_id
+    )
+    SELECT v.req::int AS req, v.room_rev, ${messageColumns('m')},
+           CASE WHEN m.deleted_at IS NULL THEN ${reactionsJson('m.id', 'v.viewer_id')} END AS reactions,
+           CASE WHEN m.deleted_at IS NULL THEN ${attachmentsJson('m.id')} END AS attachments
+      FROM visible v
       LEFT JOIN LATERAL (
         SELECT ${COLUMNS.join(', ')} FROM messages
-         WHERE room_id = r.id AND rev > q.since_rev
-         ORDER BY rev LIMIT $3
+         WHERE room_id = v.room_id AND rev > v.since_rev
+         ORDER BY rev LIMIT v.lim
       ) m ON true
-     ORDER BY q.req, m.rev`,
+     ORDER BY v.req, m.rev`,
 };
+
+/** One request of `findChangesSince`. */
+export interface ChangesRequest {
+  roomId: string;
+  sinceRev: number;
+  /** Whose view: membership is checked for them and `reactions[].me` is relative to them. */
+  viewerId: string;
+  limit: number;
+}
+
+export interface RoomChanges {
+  messages: MessageRecord[];
+  roomRev: number;
+}
 
 type BatchStatus = 'new' | 'duplicate' | 'existing' | 'blocked' | 'room-gone';
 
@@ -315,6 +351,12 @@ export class MessagesRepository {
   /** Where storeBatch runs (see SendPool). */
   private readonly sendSql: SqlRunner;
 
+  /** At most 100 requests per statement: up to 100 × (SYNC_PAGE_SIZE + 1) rows in one result. */
+  private readonly changeReads = new TurnBatcher<ChangesRequest, RoomChanges | null>(
+    (requests) => this.readChanges(requests),
+    100,
+  );
+
   constructor(dataSource: DataSource, sendPool: SendPool) {
     this.sql = new SqlRunner(dataSource);
     this.sendSql = new SqlRunner(sendPool.pool);
@@ -381,34 +423,35 @@ export class MessagesRepository {
    * `viewerId` is not a member (a reconnect storm runs this once per room of every returning socket).
    */
   /**
-   * For each `{ roomId, sinceRev }`, in order: up to `limit` changes after `sinceRev` and the room's revision, or
-   * null when `viewerId` is not a member or the room is gone.
+   * Up to `limit` changes after `sinceRev` and the room's revision, or null when the viewer is not a member or the
+   * room is gone. Requests of the same turn of the event loop (every socket that `sync`s) share one statement.
    */
-  async findChangesSince(
-    rooms: ReadonlyArray<{ roomId: string; sinceRev: number }>,
-    limit: number,
-    viewerId: string,
-  ): Promise<Array<{ messages: MessageRecord[]; roomRev: number } | null>> {
-    if (rooms.length === 0) return [];
-    const rows = await this.sql.rows<MessageRow & { req: number; room_rev: number }>(CHANGES_SINCE, [
-      rooms.map((room) => room.roomId),
-      rooms.map((room) => room.sinceRev),
-      limit,
-      viewerId,
+  findChangesSince(request: ChangesRequest): Promise<RoomChanges | null> {
+    return this.changeReads.load(request);
+  }
+
+  private async readChanges(requests: ChangesRequest[]): Promise<Array<RoomChanges | null>> {
+    const rows = await this.sql.rows<
+      MessageRow & {
+        req: number;
+        room_rev: number;
+        reactions: ReactionSummary[] | null;
+        attachments: AttachmentSummary[] | null;
+      }
+    >(CHANGES_SINCE, [
+      requests.map((request) => request.roomId),
+      requests.map((request) => request.sinceRev),
+      requests.map((request) => request.viewerId),
+      requests.map((request) => request.limit),
     ]);
-    const found: Array<{ messages: MessageRecord[]; roomRev: number } | null> = rooms.map(() => null);
+    const found: Array<RoomChanges | null> = requests.map(() => null);
     for (const row of rows) {
       const changes = (found[row.req - 1] ??= { messages: [], roomRev: row.room_rev });
-      if (row.id !== null) changes.messages.push(fromRow(row));
-    }
-    // One details statement for all rooms; withDetails keeps the order it was given.
-    const detailed = await this.withDetails(
-      found.flatMap((changes) => changes?.messages ?? []),
-      viewerId,
-    );
-    let next = 0;
-    for (const changes of found) {
-      if (changes) changes.messages = detailed.slice(next, (next += changes.messages.length));
+      if (row.id === null) continue;
+      const message = fromRow(row);
+      if (row.reactions) message.reactions = row.reactions;
+      if (row.attachments) message.attachments = row.attachments;
+      changes.messages.push(message);
     }
     return found;
   }

@@ -380,12 +380,16 @@ export class RoomsService implements OnModuleInit {
   ): Promise<Array<{ messages: MessageDto[]; rev: number; hasMore: boolean } | null>> {
     const size = Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_CHANGES_LIMIT);
     // Ids from sockets skip the HTTP pipes; a malformed one is simply not found (and never reaches SQL).
-    const valid = requests.filter((request) => isUUID(request.roomId));
-    // Membership is checked by the same statement: null for non-members and deleted rooms alike.
-    const found = await this.messages.findChangesSince(valid, size + 1, userId);
-    const byRequest = new Map(valid.map((request, index) => [request, found[index]]));
-    return requests.map((request) => {
-      const changes = byRequest.get(request);
+    // Membership is checked by the same statement: null for non-members and deleted rooms alike. The reads of
+    // one call (and of every other socket's sync in the same turn) go to PostgreSQL as one statement.
+    const found = await Promise.all(
+      requests.map((request) =>
+        isUUID(request.roomId)
+          ? this.messages.findChangesSince({ ...request, viewerId: userId, limit: size + 1 })
+          : null,
+      ),
+    );
+    return found.map((changes) => {
       if (!changes) return null;
       const shown = changes.messages.slice(0, size);
       return {
