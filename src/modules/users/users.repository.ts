@@ -3,6 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, QueryFailedError, Repository, type QueryDeepPartialEntity } from 'typeorm';
 
 import { UserBlock } from './user-block.entity';
+import { TurnBatcher } from '../../common/turn-batcher';
+import { SqlRunner, type Statement } from '../rooms/sql';
 import { User, type UserRole } from './user.entity';
 
 export interface NewUser {
@@ -40,13 +42,29 @@ export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/** lastSeenAt of the users $1 := $2 (the latest per user), unless already later. */
+const TOUCH_LAST_SEEN: Statement = {
+  name: 'parley_touch_last_seen',
+  text: `
+    UPDATE users u SET last_seen_at = t.at
+      FROM (SELECT id, max(at) AS at FROM unnest($1::uuid[], $2::timestamptz[]) AS w(id, at) GROUP BY id) t
+     WHERE u.id = t.id AND (u.last_seen_at IS NULL OR u.last_seen_at < t.at)`,
+};
+
 @Injectable()
 export class UsersRepository {
+  private readonly sql: SqlRunner;
+  private readonly lastSeenWrites = new TurnBatcher<{ id: string; at: Date }, void>((writes) =>
+    this.writeLastSeen(writes),
+  );
+
   constructor(
     private readonly dataSource: DataSource,
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(UserBlock) private readonly blocks: Repository<UserBlock>,
-  ) {}
+  ) {
+    this.sql = new SqlRunner(dataSource);
+  }
 
   /** Throws the driver's unique violation on a taken username/email; see `uniqueViolation`. */
   async insert(user: NewUser): Promise<User> {
@@ -112,14 +130,18 @@ export class UsersRepository {
     await this.users.update({ id }, changes);
   }
 
-  async touchLastSeen(id: string, at: Date): Promise<void> {
-    await this.users
-      .createQueryBuilder()
-      .update(User)
-      .set({ lastSeenAt: at, updatedAt: () => 'updated_at' })
-      .where('id = :id', { id })
-      .andWhere('(last_seen_at IS NULL OR last_seen_at < :at)', { at })
-      .execute();
+  /**
+   * Records when the user was last online (never moves it back; `updated_at` is about the profile and stays).
+   * Writes of the same turn of the event loop share one statement and one commit: after an outage thousands of
+   * users go offline within a second.
+   */
+  touchLastSeen(id: string, at: Date): Promise<void> {
+    return this.lastSeenWrites.load({ id, at });
+  }
+
+  private async writeLastSeen(writes: Array<{ id: string; at: Date }>): Promise<void[]> {
+    await this.sql.rows(TOUCH_LAST_SEEN, [writes.map((write) => write.id), writes.map((write) => write.at)]);
+    return writes.map(() => undefined);
   }
 
   /**
