@@ -69,6 +69,39 @@ describe('Socket.IO sessions and presence', () => {
     expect(bobTransitions.map((presence) => presence.status)).toEqual(['online', 'offline']);
   });
 
+  it('records lastSeenAt for each of several users who go offline together', async () => {
+    const [carol, dave] = await Promise.all([registerUser(app), registerUser(app)]);
+    // Presence goes to room mates: Alice shares a room with both.
+    await createGroup(app, alice, [carol, dave]);
+    const watcher = await connectSocket(app, alice.accessToken);
+    opened.push(watcher);
+    const [carolSocket, daveSocket] = await Promise.all([
+      connectSocket(app, carol.accessToken),
+      connectSocket(app, dave.accessToken),
+    ]);
+    const offline = (userId: string) =>
+      nextEvent<{ userId: string; status: string; lastSeenAt: string }>(
+        watcher,
+        'presence',
+        (event) => event.userId === userId && event.status === 'offline',
+      );
+    const carolGone = offline(carol.user.id);
+    const daveGone = offline(dave.user.id);
+    carolSocket.close();
+    daveSocket.close();
+    const events = await Promise.all([carolGone, daveGone]);
+
+    for (const [user, event] of [
+      [carol, events[0]],
+      [dave, events[1]],
+    ] as const) {
+      const profile = await http.get(`/api/v1/users/${user.user.id}`, { token: alice.accessToken });
+      expect(profile.body).toEqual(
+        expect.objectContaining({ presence: 'offline', lastSeenAt: event.lastSeenAt }),
+      );
+    }
+  });
+
   it('disconnects every live socket of the user on POST /auth/logout-all', async () => {
     const carol = await registerUser(app);
     const [phone, laptop] = await Promise.all([

@@ -42,13 +42,22 @@ export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
-/** lastSeenAt of the users $1 := $2 (the latest per user), unless already later. */
+/**
+ * lastSeenAt of the users $1 := $2 (the latest per user), unless already later. The rows are locked in id order
+ * first, so two of these batches (from two instances) touching the same users queue instead of deadlocking.
+ */
 const TOUCH_LAST_SEEN: Statement = {
   name: 'parley_touch_last_seen',
   text: `
-    UPDATE users u SET last_seen_at = t.at
-      FROM (SELECT id, max(at) AS at FROM unnest($1::uuid[], $2::timestamptz[]) AS w(id, at) GROUP BY id) t
-     WHERE u.id = t.id AND (u.last_seen_at IS NULL OR u.last_seen_at < t.at)`,
+    WITH seen AS (
+      SELECT id, max(at) AS at FROM unnest($1::uuid[], $2::timestamptz[]) AS w(id, at) GROUP BY id
+    ),
+    locked AS (
+      SELECT u.id FROM users u JOIN seen ON seen.id = u.id ORDER BY u.id FOR UPDATE OF u
+    )
+    UPDATE users u SET last_seen_at = seen.at
+      FROM seen JOIN locked ON locked.id = seen.id
+     WHERE u.id = seen.id AND (u.last_seen_at IS NULL OR u.last_seen_at < seen.at)`,
 };
 
 @Injectable()
