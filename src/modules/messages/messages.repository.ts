@@ -351,7 +351,10 @@ export class MessagesRepository {
   /** Where storeBatch runs (see SendPool). */
   private readonly sendSql: SqlRunner;
 
-  /** At most 100 requests per statement: up to 100 × (SYNC_PAGE_SIZE + 1) rows in one result. */
+  /**
+   * At most 100 requests per statement. A sync request returns at most SYNC_PAGE_SIZE + 1 rows, a REST /changes
+   * request at most its limit + 1 (≤ 1,001): as many rows as the same requests read one by one.
+   */
   private readonly changeReads = new TurnBatcher<ChangesRequest, RoomChanges | null>(
     (requests) => this.readChanges(requests),
     100,
@@ -417,14 +420,11 @@ export class MessagesRepository {
   }
 
   /**
-   * Messages whose rev is above `sinceRev`, in rev order, and the room's current rev, read in ONE statement so
-   * both come from the same snapshot (a separate read of the room could see a rev whose message this page missed).
-   * The viewer's membership is checked in the same statement: null when the room does not exist, is deleted, or
-   * `viewerId` is not a member (a reconnect storm runs this once per room of every returning socket).
-   */
-  /**
-   * Up to `limit` changes after `sinceRev` and the room's revision, or null when the viewer is not a member or the
-   * room is gone. Requests of the same turn of the event loop (every socket that `sync`s) share one statement.
+   * Up to `limit` messages whose rev is above `sinceRev`, in rev order, and the room's current rev, read in ONE
+   * statement so both come from the same snapshot (a separate read of the room could see a rev whose message this
+   * page missed). The viewer's membership is checked in the same statement: null when the room does not exist, is
+   * deleted, or the viewer is not a member. Requests of the same turn of the event loop (every socket that
+   * `sync`s, every REST /changes) share one statement.
    */
   findChangesSince(request: ChangesRequest): Promise<RoomChanges | null> {
     return this.changeReads.load(request);
