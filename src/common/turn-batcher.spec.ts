@@ -34,6 +34,63 @@ describe('TurnBatcher', () => {
     expect(calls).toEqual([[1, 2, 3]]);
   });
 
+  it('gathers lookups made while a batch runs into the next batch, which starts when it finishes', async () => {
+    const calls: number[][] = [];
+    const running: Array<() => void> = [];
+    const batcher = new TurnBatcher<number, number>((keys) => {
+      calls.push(keys);
+      return new Promise<number[]>((resolve) => running.push(() => resolve(keys.map((key) => key * 10))));
+    });
+    const first = batcher.load(1);
+    await until(() => running.length === 1);
+    const later = [batcher.load(2), batcher.load(3)];
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first batch is still running: the next waits for it instead of going out in a turn of its own.
+    expect(calls).toEqual([[1]]);
+    running[0]();
+    expect(await first).toBe(10);
+    await until(() => running.length === 2);
+    running[1]();
+    expect(await Promise.all(later)).toEqual([20, 30]);
+    expect(calls).toEqual([[1], [2, 3]]);
+  });
+
+  it('runs up to maxInFlight batches at once', async () => {
+    const calls: number[][] = [];
+    const running: Array<() => void> = [];
+    const batcher = new TurnBatcher<number, number>(
+      (keys) => {
+        calls.push(keys);
+        return new Promise<number[]>((resolve) => running.push(() => resolve(keys)));
+      },
+      500,
+      2,
+    );
+    const first = batcher.load(1);
+    await until(() => running.length === 1);
+    const second = batcher.load(2);
+    await until(() => running.length === 2);
+    const third = batcher.load(3);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([[1], [2]]);
+    running[1]();
+    expect(await second).toBe(2);
+    await until(() => running.length === 3);
+    running[0]();
+    running[2]();
+    expect(await Promise.all([first, third])).toEqual([1, 3]);
+  });
+
+  it('goes on after a failed batch', async () => {
+    let fail = true;
+    const batcher = new TurnBatcher<number, number>((keys) =>
+      fail ? Promise.reject(new Error('down')) : Promise.resolve(keys),
+    );
+    await expect(batcher.load(1)).rejects.toThrow('down');
+    fail = false;
+    expect(await batcher.load(2)).toBe(2);
+  });
+
   it('reads afresh in a later turn', async () => {
     let version = 0;
     const batcher = new TurnBatcher<string, number>((keys) => Promise.resolve(keys.map(() => ++version)));
@@ -69,3 +126,9 @@ describe('TurnBatcher', () => {
     await expect(short.load(1)).rejects.toThrow('fewer values');
   });
 });
+
+/** Lets callbacks run until `done` holds (a few turns at most in these tests). */
+async function until(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 100 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
+  expect(done()).toBe(true);
+}

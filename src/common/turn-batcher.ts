@@ -7,20 +7,27 @@ interface Waiter<V> {
 }
 
 /**
- * Answers single-key lookups made during one turn of the event loop with one batched lookup (a DataLoader without
- * the cache). The batch goes out from `setImmediate`, i.e. right after the poll phase whose I/O callbacks asked:
- * on an idle server a lookup waits for nothing, while under load (a reconnect storm delivers hundreds of
- * handshakes per poll phase) hundreds of lookups cost one round trip instead of one each. Keys asked for twice in
- * a turn are looked up once. No result outlives its batch: every turn reads afresh.
+ * Answers single-key lookups with batched lookups (a DataLoader without the cache). A batch goes out from
+ * `setImmediate`, i.e. right after the poll phase whose I/O callbacks asked, unless `maxInFlight` batches are
+ * still running: then the lookups wait for one of them to finish and go out together. On an idle server a lookup
+ * waits for nothing; under load (a reconnect storm delivers a few handshakes per poll phase, thousands per
+ * second) the batches grow with the load instead of the number of round trips. Keys asked for twice in a batch
+ * are looked up once. No result outlives its batch, and a batch starts after every lookup it answers was asked:
+ * a lookup never sees state older than itself.
  */
 export class TurnBatcher<K, V> {
   private pending = new Map<K, Array<Waiter<V>>>();
   private scheduled = false;
+  private inFlight = 0;
 
-  /** @param maxBatch keys per call of `loadMany`; a bigger turn is split into several calls, issued together. */
+  /**
+   * @param maxBatch keys per call of `loadMany`; a bigger batch is split into several calls, issued together.
+   * @param maxInFlight calls of `loadMany` running at once before new lookups wait for one to finish.
+   */
   constructor(
     private readonly loadMany: LoadMany<K, V>,
     private readonly maxBatch = 500,
+    private readonly maxInFlight = 1,
   ) {}
 
   load(key: K): Promise<V> {
@@ -28,11 +35,14 @@ export class TurnBatcher<K, V> {
       const waiters = this.pending.get(key);
       if (waiters) waiters.push({ resolve, reject });
       else this.pending.set(key, [{ resolve, reject }]);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.pending.size === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
@@ -47,24 +57,30 @@ export class TurnBatcher<K, V> {
   }
 
   private run(keys: K[], batch: Map<K, Array<Waiter<V>>>): void {
+    this.inFlight++;
     let loading: Promise<V[]>;
     try {
       loading = this.loadMany(keys);
     } catch (error) {
       loading = Promise.reject(error);
     }
-    loading.then(
-      (values) => {
-        keys.forEach((key, index) => {
-          for (const waiter of batch.get(key) ?? []) {
-            if (index < values.length) waiter.resolve(values[index]);
-            else waiter.reject(new Error('TurnBatcher: loadMany returned fewer values than keys'));
-          }
-        });
-      },
-      (error: unknown) => {
-        for (const key of keys) for (const waiter of batch.get(key) ?? []) waiter.reject(error);
-      },
-    );
+    loading
+      .then(
+        (values) => {
+          keys.forEach((key, index) => {
+            for (const waiter of batch.get(key) ?? []) {
+              if (index < values.length) waiter.resolve(values[index]);
+              else waiter.reject(new Error('TurnBatcher: loadMany returned fewer values than keys'));
+            }
+          });
+        },
+        (error: unknown) => {
+          for (const key of keys) for (const waiter of batch.get(key) ?? []) waiter.reject(error);
+        },
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.schedule();
+      });
   }
 }
