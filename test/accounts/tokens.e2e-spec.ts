@@ -1,6 +1,9 @@
+import Redis from 'ioredis';
 import { createHmac } from 'node:crypto';
+import { sessionCacheKey } from '../../src/modules/auth/session-cache';
 import { startApp, TestApp } from '../support/app';
 import { expectError, Http } from '../support/http';
+import { runEnv } from '../support/run-env';
 import { registerUser, RegisteredUser } from '../support/users';
 import { decodeJwt, signJwt, sql } from './helpers';
 
@@ -118,5 +121,34 @@ describe('access tokens', () => {
     expect(refreshed.body.expiresIn).toBeLessThanOrEqual(30);
     const c = decodeJwt(refreshed.body.accessToken);
     expect(c.exp - c.iat).toBeLessThanOrEqual(30);
+  });
+
+  it('with the session cache gone (a Redis restart), requests made together each get their own session checked', async () => {
+    const users = await Promise.all(Array.from({ length: 6 }, () => registerUser(app)));
+    const [revoked, disabled, ...active] = users;
+    const sessionIds = users.map((registered) => decodeJwt(registered.accessToken).sid as string);
+    // Changed in PostgreSQL only, then the cache emptied: what the server answers now comes from PostgreSQL.
+    await sql(`UPDATE sessions SET revoked_at = now(), revoke_reason = 'logout' WHERE id = $1`, [
+      sessionIds[0],
+    ]);
+    await sql('UPDATE users SET disabled = true WHERE id = $1', [disabled.user.id]);
+    const redis = new Redis(runEnv().redisUrl, { keyPrefix: runEnv().redisPrefix });
+    try {
+      await redis.del(...sessionIds.map(sessionCacheKey));
+    } finally {
+      redis.disconnect();
+    }
+
+    const results = await Promise.all(users.map((registered) => me(registered.accessToken)));
+
+    expectError(results[0], 401, 'TOKEN_INVALID');
+    expectError(results[1], 401, 'TOKEN_INVALID');
+    results.slice(2).forEach((result, index) => {
+      expect(result.status).toBe(200);
+      expect((result.body as { id: string }).id).toBe(active[index].user.id);
+    });
+    // Checked again from the refilled cache.
+    expectError(await me(revoked.accessToken), 401, 'TOKEN_INVALID');
+    expect((await me(active[0].accessToken)).status).toBe(200);
   });
 });

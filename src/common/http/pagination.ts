@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { AppException } from '../errors/app-exception';
+import { isUuid } from '../uuid';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 100;
@@ -98,6 +99,6 @@ export function isTimeIdKey(value: unknown): value is [string, string] {
     typeof value[0] === 'string' &&
     !Number.isNaN(Date.parse(value[0])) &&
     typeof value[1] === 'string' &&
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value[1])
+    isUuid(value[1])
   );
 }

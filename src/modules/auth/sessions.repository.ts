@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { TurnBatcher } from '../../common/turn-batcher';
+import { SqlRunner, type Statement } from '../rooms/sql';
 import type { UserRole } from '../users/user.entity';
 import { Session } from './session.entity';
 import { SpentRefreshToken } from './spent-refresh-token.entity';
+import { isUuid } from '../../common/uuid';
 
 export interface NewSession {
   id: string;
@@ -26,13 +29,38 @@ export interface SessionState {
   expiresAt: Date;
 }
 
+/** The states of the active sessions $1 of usable (not disabled, not deleted) accounts; absent ids are not. */
+const ACTIVE_STATES: Statement = {
+  name: 'parley_active_session_states',
+  text: `
+    SELECT s.id, s.user_id AS "userId", u.role, s.expires_at AS "expiresAt"
+      FROM sessions s
+      JOIN users u ON u.id = s.user_id
+     WHERE s.id = ANY($1::uuid[])
+       AND s.revoked_at IS NULL
+       AND s.expires_at > now()
+       AND u.disabled = false
+       AND u.deleted_at IS NULL`,
+};
+
 /** Persistence of sessions and spent refresh tokens. Every "active" check here means: not revoked, not past its absolute expiry. */
 @Injectable()
 export class SessionsRepository {
+  private readonly sql: SqlRunner;
+  /**
+   * Session checks that miss the Redis cache (a cold cache after a Redis restart, a reconnect storm after the
+   * entries expired) read PostgreSQL together instead of one query per socket or request.
+   */
+  private readonly stateReads = new TurnBatcher<string, SessionState | null>((sessionIds) =>
+    this.readActiveStates(sessionIds),
+  );
+
   constructor(
     private readonly dataSource: DataSource,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
-  ) {}
+  ) {
+    this.sql = new SqlRunner(dataSource);
+  }
 
   async insert(session: NewSession): Promise<Session> {
     const now = new Date();
@@ -89,19 +117,15 @@ export class SessionsRepository {
 
   /** State of an active session of a usable (not disabled, not deleted) account, or null. */
   async findActiveState(sessionId: string): Promise<SessionState | null> {
-    const row = await this.sessions
-      .createQueryBuilder('s')
-      .innerJoin('users', 'u', 'u.id = s.user_id')
-      .select('s.user_id', 'userId')
-      .addSelect('u.role', 'role')
-      .addSelect('s.expires_at', 'expiresAt')
-      .where('s.id = :sessionId', { sessionId })
-      .andWhere('s.revoked_at IS NULL')
-      .andWhere('s.expires_at > now()')
-      .andWhere('u.disabled = false')
-      .andWhere('u.deleted_at IS NULL')
-      .getRawOne<{ userId: string; role: UserRole; expiresAt: Date }>();
-    return row ? { userId: row.userId, role: row.role, expiresAt: new Date(row.expiresAt) } : null;
+    // Not a session id at all: answered here, so it cannot fail the batch it would have joined.
+    if (!isUuid(sessionId)) return null;
+    return this.stateReads.load(sessionId);
+  }
+
+  private async readActiveStates(sessionIds: string[]): Promise<Array<SessionState | null>> {
+    const rows = await this.sql.rows<SessionState & { id: string }>(ACTIVE_STATES, [sessionIds]);
+    const byId = new Map(rows.map(({ id, ...state }) => [id, state]));
+    return sessionIds.map((id) => byId.get(id.toLowerCase()) ?? null);
   }
 
   /**

@@ -5,13 +5,12 @@ import { ErrorCode } from '../../common/errors/error-codes';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import type { AuthUser } from './auth-user';
 import { SessionsService } from './sessions.service';
+import { isUuid } from '../../common/uuid';
 
 interface AccessClaims {
   sub: string;
   sid: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Access tokens: short-lived HS256 JWTs carrying the user (`sub`) and session (`sid`). Verification pins the
@@ -56,7 +55,7 @@ export class TokenService {
       }
       throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Access token is invalid');
     }
-    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || !UUID.test(claims.sid)) {
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || !isUuid(claims.sid)) {
       throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Access token is invalid');
     }
     const session = await this.sessions.findActive(claims.sid);

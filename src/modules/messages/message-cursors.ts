@@ -1,6 +1,7 @@
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, encodeCursor } from '../../common/http/pagination';
 import type { SearchKey } from './messages.repository';
+import { isUuid } from '../../common/uuid';
 
 /** Which way a page of a room's messages runs: newest first below a seq, or oldest first above one. */
 export type SeqWindow = { direction: 'before'; seq: number | null } | { direction: 'after'; seq: number };
@@ -56,7 +57,7 @@ function isSearchKey(value: unknown): value is SearchKey {
     Number.isFinite(value[0]) &&
     isSeq(value[1]) &&
     typeof value[2] === 'string' &&
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value[2])
+    isUuid(value[2])
   );
 }
 
