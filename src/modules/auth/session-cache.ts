@@ -69,7 +69,7 @@ export class SessionCache {
 
   /**
    * The cached state: a session, 'revoked', or undefined on a miss (or a stale entry). Every request and socket
-   * handshake asks; lookups of the same turn of the event loop go to Redis as one MGET.
+   * handshake asks; lookups made together (see TurnBatcher) go to Redis as one MGET.
    */
   async get(sessionId: string): Promise<ActiveSession | 'revoked' | undefined> {
     const raw = await this.reads.load(sessionId);

@@ -206,7 +206,7 @@ const REACTOR_GROUPS = `
  * its limit of messages in revision order, with reactions (`me` relative to its viewer) and attachments, and the
  * room's current revision. A request whose viewer is not a member, or whose room is deleted, has no row at all;
  * one without changes has a single row whose message columns are null. One statement and one round trip for the
- * `sync`s of every socket that asked in the same turn of the event loop.
+ * `sync`s of every socket that asked together (see TurnBatcher).
  */
 const CHANGES_SINCE: Statement = {
   name: 'parley_changes_since',
@@ -423,8 +423,8 @@ export class MessagesRepository {
    * Up to `limit` messages whose rev is above `sinceRev`, in rev order, and the room's current rev, read in ONE
    * statement so both come from the same snapshot (a separate read of the room could see a rev whose message this
    * page missed). The viewer's membership is checked in the same statement: null when the room does not exist, is
-   * deleted, or the viewer is not a member. Requests of the same turn of the event loop (every socket that
-   * `sync`s, every REST /changes) share one statement.
+   * deleted, or the viewer is not a member. Requests made together (every socket that `sync`s, every REST
+   * /changes; see TurnBatcher) share one statement.
    */
   findChangesSince(request: ChangesRequest): Promise<RoomChanges | null> {
     return this.changeReads.load(request);

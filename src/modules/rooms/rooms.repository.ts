@@ -408,8 +408,8 @@ export class RoomsRepository {
   }
 
   /**
-   * The rooms of a user, read for every socket that connects. Reads asked for in the same turn of the event loop go
-   * to PostgreSQL together (a reconnect storm asks for thousands within seconds).
+   * The rooms of a user, read for every socket that connects. Reads asked for together (see TurnBatcher) go to
+   * PostgreSQL as one statement (a reconnect storm asks for thousands within seconds).
    */
   roomIdsForUser(userId: string): Promise<string[]> {
     return this.roomLists.load(userId);

@@ -381,7 +381,7 @@ export class RoomsService implements OnModuleInit {
     const size = Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_CHANGES_LIMIT);
     // Ids from sockets skip the HTTP pipes; a malformed one is simply not found (and never reaches SQL).
     // Membership is checked by the same statement: null for non-members and deleted rooms alike. The reads of
-    // one call (and of every other socket's sync in the same turn) go to PostgreSQL as one statement.
+    // one call (and of every other socket's sync made meanwhile) go to PostgreSQL as one statement.
     const found = await Promise.all(
       requests.map((request) =>
         isUUID(request.roomId)

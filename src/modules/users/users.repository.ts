@@ -141,8 +141,8 @@ export class UsersRepository {
 
   /**
    * Records when the user was last online (never moves it back; `updated_at` is about the profile and stays).
-   * Writes of the same turn of the event loop share one statement and one commit: after an outage thousands of
-   * users go offline within a second.
+   * Writes made together (in one turn of the event loop, or while the previous batch ran) share one statement and
+   * one commit: after an outage thousands of users go offline within a second.
    */
   touchLastSeen(id: string, at: Date): Promise<void> {
     return this.lastSeenWrites.load({ id, at });
