@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import { RequestMethod } from '@nestjs/common';
+import { HttpStatus, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -8,6 +8,8 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { AppException } from './common/errors/app-exception';
+import { ErrorCode } from './common/errors/error-codes';
 import { handleClientError } from './common/http/client-error';
 import { toErrorResponse } from './common/errors/error-response';
 import { buildOpenApiDocument } from './common/http/openapi';
@@ -69,6 +71,24 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
+  });
+  // Bodies are read as sent. A compressed one would reach the JSON parser as bytes it cannot read and answer 400
+  // MALFORMED_JSON, blaming the JSON: say what is wrong instead (RFC 9110, 15.5.16).
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const encoding = request.headers['content-encoding'];
+    if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') {
+      done();
+      return;
+    }
+    done(
+      new AppException(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        `Content-Encoding "${encoding.slice(0, 40)}" is not supported: send the body uncompressed`,
+        undefined,
+        { 'accept-encoding': 'identity' },
+      ),
+    );
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     // Again here: replies sent from earlier onRequest hooks (CORS preflights) skip the hook above.

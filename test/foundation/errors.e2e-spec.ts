@@ -138,6 +138,27 @@ describe('error shapes', () => {
       },
     );
 
+    it.each(['gzip', 'br', 'deflate, gzip'])(
+      'a body sent with Content-Encoding %s answers 415 and names the one encoding accepted',
+      async (encoding) => {
+        const res = await http.post(REGISTER, undefined, {
+          rawBody: JSON.stringify(validRegistration()),
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        });
+        const body = expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+        expect(body.message).toContain('Content-Encoding');
+        expect(res.headers.get('accept-encoding')).toBe('identity');
+      },
+    );
+
+    it('Content-Encoding identity is the same as none', async () => {
+      const res = await http.post(REGISTER, undefined, {
+        rawBody: JSON.stringify(validRegistration()),
+        headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+      });
+      expect(res.status).toBe(201);
+    });
+
     it('a JSON content type with a charset is accepted', async () => {
       const res = await http.post(REGISTER, undefined, {
         rawBody: JSON.stringify(validRegistration()),
