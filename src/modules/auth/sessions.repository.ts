@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { TurnBatcher } from '../../common/turn-batcher';
+import { isUuid } from '../../common/uuid';
 import { SqlRunner, type Statement } from '../rooms/sql';
 import type { UserRole } from '../users/user.entity';
 import { Session } from './session.entity';
 import { SpentRefreshToken } from './spent-refresh-token.entity';
-import { isUuid } from '../../common/uuid';
 
 export interface NewSession {
   id: string;
@@ -29,7 +29,10 @@ export interface SessionState {
   expiresAt: Date;
 }
 
-/** The states of the active sessions $1 of usable (not disabled, not deleted) accounts; absent ids are not. */
+/**
+ * The state of each of the sessions $1 that is active and whose account is usable (not disabled, not deleted).
+ * An id without a row is not: revoked, expired, unknown, or its account cannot sign in.
+ */
 const ACTIVE_STATES: Statement = {
   name: 'parley_active_session_states',
   text: `
