@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppException } from '../../common/errors/app-exception';
 import { ErrorCode } from '../../common/errors/error-codes';
+import { isUuid } from '../../common/uuid';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import type { AuthUser } from './auth-user';
 import { SessionsService } from './sessions.service';
-import { isUuid } from '../../common/uuid';
 
 interface AccessClaims {
   sub: string;

@@ -1,7 +1,7 @@
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, encodeCursor } from '../../common/http/pagination';
-import type { SearchKey } from './messages.repository';
 import { isUuid } from '../../common/uuid';
+import type { SearchKey } from './messages.repository';
 
 /** Which way a page of a room's messages runs: newest first below a seq, or oldest first above one. */
 export type SeqWindow = { direction: 'before'; seq: number | null } | { direction: 'after'; seq: number };

@@ -125,7 +125,6 @@ function toMember(row: MemberRow): MemberRecord {
   };
 }
 
-/** Rooms and memberships. Membership changes lock the room row first, like every message write does. */
 /** The live rooms of each of the users $1 (users without any have no row). */
 const ROOM_IDS_FOR_USERS: Statement = {
   name: 'parley_room_ids_for_users',
@@ -137,6 +136,7 @@ const ROOM_IDS_FOR_USERS: Statement = {
      GROUP BY rm.user_id`,
 };
 
+/** Rooms and memberships. Membership changes lock the room row first, like every message write does. */
 @Injectable()
 export class RoomsRepository {
   private readonly sql: SqlRunner;

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, QueryFailedError, Repository, type QueryDeepPartialEntity } from 'typeorm';
-
-import { UserBlock } from './user-block.entity';
 import { TurnBatcher } from '../../common/turn-batcher';
 import { SqlRunner, type Statement } from '../rooms/sql';
+import { UserBlock } from './user-block.entity';
 import { User, type UserRole } from './user.entity';
 
 export interface NewUser {
