@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Inspector } from './inspector';
 
+/** USER_HZ, the unit of /proc/<pid>/stat times: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /**
  * A server under test in its own process (the Parley build, or a bare ceiling server), optionally with the V8
  * inspector on loopback so the bench can force GC, read heap usage and record CPU profiles at chosen moments.
@@ -104,6 +107,17 @@ export class ServerProcess {
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
     const match = /VmRSS:\s+(\d+) kB/.exec(status);
     return match ? Number(match[1]) * 1024 : 0;
+  }
+
+  /**
+   * CPU time the process has used so far (user + system), in ms, from /proc (Linux). CPU per request is steadier
+   * than requests per second on a shared machine: a neighbour's load slows the clock, not the work.
+   */
+  cpuMs(): number {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
   }
 
   async debugger(): Promise<Inspector> {

@@ -43,6 +43,7 @@ export async function history(ctx: BenchContext): Promise<Record<string, unknown
     const gen = ctx.gens[0];
     // Warm-up, then the measured run.
     await gen.request('autocannon', { url: app.url, connections, durationSec: 1, headers, paths });
+    const cpuBefore = app.cpuMs();
     const max = await gen.request('autocannon', {
       url: app.url,
       connections,
@@ -50,6 +51,7 @@ export async function history(ctx: BenchContext): Promise<Record<string, unknown
       headers,
       paths,
     });
+    const cpuPerPageUs = Math.round(((app.cpuMs() - cpuBefore) * 1000) / Math.max(1, max.total));
     const open = await gen.request('httpOpenLoop', {
       url: app.url,
       rate,
@@ -81,7 +83,7 @@ export async function history(ctx: BenchContext): Promise<Record<string, unknown
       ratio,
       target: '≥ 0.3 × C_http',
       pass: ratio >= 0.3 && max.non2xx === 0 && max.errors === 0,
-      note: `p99 ${max.latencyP99} ms under max load, non-2xx ${max.non2xx}, errors ${max.errors}, generator CPU ${max.cpu.percent} %`,
+      note: `app CPU ${cpuPerPageUs} µs per page, p99 ${max.latencyP99} ms under max load, non-2xx ${max.non2xx}, errors ${max.errors}, generator CPU ${max.cpu.percent} %`,
     });
     ctx.addFigure({
       scenario: 'history',
@@ -93,7 +95,13 @@ export async function history(ctx: BenchContext): Promise<Record<string, unknown
       note: `p50 ${latency.p50} ms, ${open.ok}/${open.sent} ok, generator CPU ${open.cpu.percent} %, worst per second ${open.timeline.join(' ')} ms`,
     });
     await checkIntegrity(ctx, 'history', ledger, [roomId], tag);
-    return { messages, max, open: { ...open, hist: undefined, latency }, profiled: profiled !== undefined };
+    return {
+      messages,
+      max,
+      cpuPerPageUs,
+      open: { ...open, hist: undefined, latency },
+      profiled: profiled !== undefined,
+    };
   } finally {
     await app.stop();
   }

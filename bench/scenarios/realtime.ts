@@ -114,9 +114,11 @@ export async function latency(ctx: BenchContext): Promise<Record<string, unknown
     try {
       await connectLayout(ctx, layout);
       await runStep(ctx, layout, { rate, durationMs: ctx.sizes.warmupMs, tag, maxP99Ms: 25, ledger });
+      const cpuBefore = app.cpuMs();
       const step = await runStep(ctx, layout, { rate, durationMs, tag, maxP99Ms: 25, ledger });
+      const cpuPerMessageUs = Math.round(((app.cpuMs() - cpuBefore) * 1000) / Math.max(1, step.sent));
       ctx.log(`  worst delivery latency per second (ms): ${step.timeline.join(' ')}`);
-      const note = `ack p50 ${step.ackLatency.p50} / p99 ${step.ackLatency.p99} ms; achieved ${step.achievedMsgPerSec} msg/s; generator CPU ${step.genCpuPercent.join('/')} %`;
+      const note = `ack p50 ${step.ackLatency.p50} / p99 ${step.ackLatency.p99} ms; achieved ${step.achievedMsgPerSec} msg/s; app CPU ${cpuPerMessageUs} µs per message; generator CPU ${step.genCpuPercent.join('/')} %`;
       ctx.addFigure({
         scenario: 'latency',
         figure: `send→deliver p50 at ${rate} msg/s, ${clients} clients`,
@@ -141,7 +143,7 @@ export async function latency(ctx: BenchContext): Promise<Record<string, unknown
         );
       }
       await checkIntegrity(ctx, 'latency', ledger, layout.rooms, tag);
-      return { clients, rate, step };
+      return { clients, rate, step, cpuPerMessageUs };
     } finally {
       await closeLayout(layout);
     }
