@@ -99,6 +99,36 @@ describe('Socket.IO delivery', () => {
     expect(eveSeen).toEqual([]);
   });
 
+  it('delivers a burst from several senders to every member socket complete and in seq order', async () => {
+    // Frames queued for a socket while its previous write is in flight go out together in one TCP write: each must
+    // still arrive whole, once, and in order.
+    const members = [alice1, alice2, bob1, carol1];
+    const seen = new Map(
+      members.map((socket) => [socket, record<{ id: string; seq: number }>(socket, 'message:created')]),
+    );
+    const senders = [alice1, alice2, bob1, carol1];
+    const acks = await Promise.all(
+      Array.from({ length: 60 }, (_, index) =>
+        emitAck(senders[index % senders.length], 'message:send', {
+          roomId,
+          clientMessageId: randomUUID(),
+          content: `burst ${index} ${'x'.repeat(index * 50)}`,
+        }),
+      ),
+    );
+    expect(acks.every((ack) => ack.ok)).toBe(true);
+    await settle(members, carol1, roomId);
+
+    const sent = new Set(acks.map((ack) => ack.data.id as string));
+    for (const socket of members) {
+      const burst = seen.get(socket)!.filter((message) => sent.has(message.id));
+      expect(burst).toHaveLength(60);
+      expect(new Set(burst.map((message) => message.id)).size).toBe(60);
+      const seqs = burst.map((message) => message.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    }
+  });
+
   it('answers a resend with the same clientMessageId with the stored message and broadcasts nothing new', async () => {
     const clientMessageId = randomUUID();
     const seen = record<{ id: string }>(bob1, 'message:created');

@@ -7,6 +7,7 @@ import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../../config/config';
 import { RedisFactory } from '../../redis/redis.factory';
+import { coalesceFlushedFrames } from './frame-coalescing';
 import { isOriginAllowed } from './socket-handshake';
 
 /** How long shutdown waits for queued broadcasts to reach Redis. */
@@ -60,7 +61,8 @@ function skipOwnEntries<A extends object>(adapter: A): A {
  * broadcast: each node resumes reading from its last offset.
  *
  * Also applies the transport limits that must hold for every gateway: the frame size limit and the Origin check
- * (Socket.IO's `cors` option only sets headers; `allowRequest` is what refuses a foreign Origin).
+ * (Socket.IO's `cors` option only sets headers; `allowRequest` is what refuses a foreign Origin), and sends the
+ * frames engine.io flushes together in one TCP write.
  */
 export class RedisStreamsIoAdapter extends IoAdapter {
   private readonly clients: Redis[] = [];
@@ -86,6 +88,7 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     };
     // Socket.IO accepts partial options; Nest's signature asks for the full type.
     const server = super.createIOServer(port, limits as ServerOptions);
+    coalesceFlushedFrames(server.engine);
     // ioredis' keyPrefix is not applied to pub/sub channels and the adapter duplicates this client for its
     // blocking XREADs, so the client is unprefixed and the prefix goes into the stream and channel names instead:
     // test runs and deployments sharing one Redis never read each other's broadcasts.
