@@ -45,6 +45,12 @@ describe('purging ended sessions', () => {
     const [current, revokedLongAgo, revokedRecently, expiredLongAgo, idleLongAgo] = sessions.map(
       (row) => row.id,
     );
+    // The spent token goes in while its session is still live: the purge runs every second, and once the session
+    // is marked as ended long ago it may be gone before a later insert could reference it.
+    await sql(`INSERT INTO spent_refresh_tokens (token_hash, session_id) VALUES ($1, $2)`, [
+      'a'.repeat(64),
+      revokedLongAgo,
+    ]);
     await sql(
       `UPDATE sessions SET revoked_at = now() - interval '40 days', revoke_reason = 'logout' WHERE id = $1`,
       [revokedLongAgo],
@@ -60,10 +66,6 @@ describe('purging ended sessions', () => {
     );
     // Idle timeout (7 days by default) plus the retention (30 days) ago.
     await sql(`UPDATE sessions SET last_used_at = now() - interval '38 days' WHERE id = $1`, [idleLongAgo]);
-    await sql(`INSERT INTO spent_refresh_tokens (token_hash, session_id) VALUES ($1, $2)`, [
-      'a'.repeat(64),
-      revokedLongAgo,
-    ]);
 
     await eventually(async () => {
       const left = await sql('SELECT 1 FROM sessions WHERE id = ANY($1::uuid[])', [
