@@ -114,9 +114,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       },
     },
   });
-  fastify.addHook('onRequest', (request, reply, done) => {
+  // On send rather than on request: CORS preflights are answered from an onRequest hook that runs first.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     securityHeaders(request.raw, reply.raw, (error?: unknown) =>
-      done(error === undefined ? undefined : error instanceof Error ? error : new Error(String(error))),
+      error === undefined
+        ? done(null, payload)
+        : done(error instanceof Error ? error : new Error(String(error))),
     );
   });
   // Uploads stream through @fastify/multipart: one file per request, capped at MEDIA_MAX_BYTES while reading.

@@ -88,6 +88,8 @@ describe('HTTP hardening', () => {
       expect(methods).toEqual(expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']));
       expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/i);
       expect(allowed.headers.get('x-request-id')).toBeTruthy();
+      expect(allowed.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(allowed.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
       const foreign = await preflight(FOREIGN);
       expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     });
