@@ -110,10 +110,16 @@ export class ServerProcess {
   }
 
   /**
-   * CPU time the process has used so far (user + system), in ms, from /proc (Linux). CPU per request is steadier
-   * than requests per second on a shared machine: a neighbour's load slows the clock, not the work.
+   * Starts a CPU meter; call the result with the number of operations done since, for the process's CPU time (user +
+   * system) per operation, in µs. On a shared machine it moves much less than requests per second or latency do.
    */
-  cpuMs(): number {
+  cpuMeter(): (operations: number) => number {
+    const start = this.cpuMs();
+    return (operations) => Math.round(((this.cpuMs() - start) * 1000) / Math.max(1, operations));
+  }
+
+  /** CPU time the process has used so far (user + system), in ms, from /proc (Linux). */
+  private cpuMs(): number {
     const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -43,7 +43,7 @@ export async function history(ctx: BenchContext): Promise<Record<string, unknown
     const gen = ctx.gens[0];
     // Warm-up, then the measured run.
     await gen.request('autocannon', { url: app.url, connections, durationSec: 1, headers, paths });
-    const cpuBefore = app.cpuMs();
+    const cpuPerPage = app.cpuMeter();
     const max = await gen.request('autocannon', {
       url: app.url,
       connections,
@@ -51,7 +51,7 @@ export async function history(ctx: BenchContext): Promise<Record<string, unknown
       headers,
       paths,
     });
-    const cpuPerPageUs = Math.round(((app.cpuMs() - cpuBefore) * 1000) / Math.max(1, max.total));
+    const cpuPerPageUs = cpuPerPage(max.total);
     const open = await gen.request('httpOpenLoop', {
       url: app.url,
       rate,

@@ -114,9 +114,9 @@ export async function latency(ctx: BenchContext): Promise<Record<string, unknown
     try {
       await connectLayout(ctx, layout);
       await runStep(ctx, layout, { rate, durationMs: ctx.sizes.warmupMs, tag, maxP99Ms: 25, ledger });
-      const cpuBefore = app.cpuMs();
+      const cpuPerMessage = app.cpuMeter();
       const step = await runStep(ctx, layout, { rate, durationMs, tag, maxP99Ms: 25, ledger });
-      const cpuPerMessageUs = Math.round(((app.cpuMs() - cpuBefore) * 1000) / Math.max(1, step.sent));
+      const cpuPerMessageUs = cpuPerMessage(step.sent);
       ctx.log(`  worst delivery latency per second (ms): ${step.timeline.join(' ')}`);
       const note = `ack p50 ${step.ackLatency.p50} / p99 ${step.ackLatency.p99} ms; achieved ${step.achievedMsgPerSec} msg/s; app CPU ${cpuPerMessageUs} µs per message; generator CPU ${step.genCpuPercent.join('/')} %`;
       ctx.addFigure({
