@@ -1,8 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, isUUID, Max, MaxLength, Min } from 'class-validator';
 import { AppException } from '../errors/app-exception';
-import { isUuid } from '../uuid';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 100;
@@ -99,6 +98,6 @@ export function isTimeIdKey(value: unknown): value is [string, string] {
     typeof value[0] === 'string' &&
     !Number.isNaN(Date.parse(value[0])) &&
     typeof value[1] === 'string' &&
-    isUuid(value[1])
+    isUUID(value[1])
   );
 }

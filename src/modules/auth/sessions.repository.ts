@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
 import { DataSource, Repository } from 'typeorm';
 import { TurnBatcher } from '../../common/turn-batcher';
-import { isUuid } from '../../common/uuid';
 import { SqlRunner, type Statement } from '../rooms/sql';
 import type { UserRole } from '../users/user.entity';
 import { Session } from './session.entity';
@@ -121,7 +121,7 @@ export class SessionsRepository {
   /** State of an active session of a usable (not disabled, not deleted) account, or null. */
   async findActiveState(sessionId: string): Promise<SessionState | null> {
     // Not a session id at all: answered here, so it cannot fail the batch it would have joined.
-    if (!isUuid(sessionId)) return null;
+    if (!isUUID(sessionId)) return null;
     return this.stateReads.load(sessionId);
   }
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { isUUID } from 'class-validator';
 import { AppException } from '../../common/errors/app-exception';
 import { ErrorCode } from '../../common/errors/error-codes';
-import { isUuid } from '../../common/uuid';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import type { AuthUser } from './auth-user';
 import { SessionsService } from './sessions.service';
@@ -55,7 +55,7 @@ export class TokenService {
       }
       throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Access token is invalid');
     }
-    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || !isUuid(claims.sid)) {
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || !isUUID(claims.sid)) {
       throw AppException.unauthorized(ErrorCode.TOKEN_INVALID, 'Access token is invalid');
     }
     const session = await this.sessions.findActive(claims.sid);

@@ -1,6 +1,6 @@
+import { isUUID } from 'class-validator';
 import { AppException } from '../../common/errors/app-exception';
 import { decodeCursor, encodeCursor } from '../../common/http/pagination';
-import { isUuid } from '../../common/uuid';
 import type { SearchKey } from './messages.repository';
 
 /** Which way a page of a room's messages runs: newest first below a seq, or oldest first above one. */
@@ -57,7 +57,7 @@ function isSearchKey(value: unknown): value is SearchKey {
     Number.isFinite(value[0]) &&
     isSeq(value[1]) &&
     typeof value[2] === 'string' &&
-    isUuid(value[2])
+    isUUID(value[2])
   );
 }
 
