@@ -12,6 +12,7 @@ import { AppException } from './common/errors/app-exception';
 import { ErrorCode } from './common/errors/error-codes';
 import { handleClientError } from './common/http/client-error';
 import { toErrorResponse } from './common/errors/error-response';
+import { logRequestsOutsideMiddleware } from './common/logging/unmounted-request-log';
 import { buildOpenApiDocument } from './common/http/openapi';
 import { generateRequestId, REQUEST_ID_HEADER } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation';
@@ -97,6 +98,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     done(null, payload);
   });
   app.get(HttpMetrics).register(fastify);
+  logRequestsOutsideMiddleware(fastify);
 
   // Security headers on every answer (errors and CORS preflights included), from one helmet middleware built at
   // boot: @fastify/helmet rebuilt it, re-parsing the CSP, on every request (~3 % of a history page's CPU).

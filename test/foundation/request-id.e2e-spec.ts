@@ -90,6 +90,56 @@ describe('request ids and logs', () => {
       );
     });
 
+    it.each([
+      ['the API docs', 'GET', '/docs-json', {}, 200],
+      ['an unknown path outside the API prefix', 'GET', '/no-such-page', {}, 404],
+      [
+        'a compressed body the API refuses',
+        'POST',
+        '/api/v1/auth/login',
+        { 'content-encoding': 'gzip' },
+        415,
+      ],
+    ] as const)(
+      'logs a request to %s, with its id and status',
+      async (_label, method, url, headers, status) => {
+        const id = `outside-${randomUUID()}`;
+        const body = method === 'POST' ? { login: 'someone', password: 'not-read' } : undefined;
+        const res = await http.request(method, url, body, { headers: { ...headers, 'x-request-id': id } });
+        expect(res.status).toBe(status);
+        const lines = await logsOfRequest(app, id);
+        expect(lines).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              requestId: id,
+              msg: 'request completed',
+              req: expect.objectContaining({ method, url }),
+              res: { statusCode: status },
+              responseTime: expect.any(Number),
+            }),
+          ]),
+        );
+      },
+    );
+
+    it('logs a request once, and health probes and scrapes not at all', async () => {
+      const ids = {
+        api: `once-${randomUUID()}`,
+        health: `probe-${randomUUID()}`,
+        metrics: `scrape-${randomUUID()}`,
+      };
+      await http.get('/health', { headers: { 'x-request-id': ids.health } });
+      await http.get('/metrics', { headers: { 'x-request-id': ids.metrics } });
+      await http.get('/api/v1/no-such-route', { headers: { 'x-request-id': ids.api } });
+      const completed = (id: string) =>
+        jsonLogs(app).filter((line) => line.requestId === id && line.msg === 'request completed');
+      // Lines are written in order: once the last request's line is out, the earlier ones would be too.
+      await logsOfRequest(app, ids.api);
+      expect(completed(ids.api)).toHaveLength(1);
+      expect(completed(ids.health)).toHaveLength(0);
+      expect(completed(ids.metrics)).toHaveLength(0);
+    });
+
     it('carries the generated id when the caller sent none', async () => {
       const res = await http.post('/api/v1/auth/register', { username: 'x' });
       const id = res.headers.get('x-request-id')!;

@@ -19,6 +19,11 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/** Health probes and scrapes: they would drown real traffic in the logs, so their requests are not logged. */
+export function isQuietPath(url: string): boolean {
+  return /^\/(health|metrics)(\/|\?|$)/.test(url);
+}
+
 /**
  * Where JSON log lines go: stdout without blocking the event loop. Each line used to be its own synchronous
  * write syscall (~11 % of a history page's CPU); asynchronously, lines logged while a write is in flight go out
@@ -42,11 +47,10 @@ function stdout(): DestinationStream {
           customAttributeKeys: { reqId: 'requestId' },
           // Binds `requestId` on the request's logger, so every line of the request carries it (app logs too).
           quietReqLogger: true,
-          // Health probes and scrapes would drown real traffic in the logs. Middleware sees a mount-relative
-          // `url` ("/"), so match on the original one.
+          // Middleware sees a mount-relative `url` ("/"), so match on the original one.
           autoLogging: {
             ignore: (req: IncomingMessage & { originalUrl?: string }) =>
-              /^\/(health|metrics)(\/|\?|$)/.test(req.originalUrl ?? req.url ?? ''),
+              isQuietPath(req.originalUrl ?? req.url ?? ''),
           },
           // The serializers below take the raw request and response. Wrapped (the default), each log line first
           // ran pino's standard serializers, which copy every header (getHeaders) only for these to pick three
