@@ -60,6 +60,8 @@ class Client {
   syncFrom = new Map<string, number>();
   /** seqs received live per room since the last reset (duplicate detection). */
   seen = new Map<string, Set<number>>();
+  /** Highest seq received live per room (order check). */
+  highestSeq = new Map<string, number>();
   /** First time each clientMessageId reached this client (reconnect storm only). */
   received?: Map<string, number>;
   connectedAt = 0;
@@ -87,6 +89,7 @@ const rawSockets: WebSocket[] = [];
 // Per step (cleared by `reset`): latency, volume, CPU.
 let deliveryHist = new Histogram();
 let stepDelivered = 0;
+let stepOutOfSeqOrder = 0;
 let lastDeliveryAt = 0;
 let measureFrom = 0;
 let stepCpu = cpuMeter();
@@ -162,6 +165,9 @@ function recordMessage(client: Client, message: MessageEvent, live: boolean): vo
     duplicates++;
     liveDuplicates++;
   } else seqs.add(message.seq);
+  const highest = client.highestSeq.get(message.roomId) ?? 0;
+  if (message.seq < highest) stepOutOfSeqOrder++;
+  else client.highestSeq.set(message.roomId, message.seq);
   deliveredTotal++;
   stepDelivered++;
   lastDeliveryAt = now;
@@ -287,6 +293,7 @@ async function connectRaw(args: {
 function reset(): { ok: true } {
   deliveryHist = new Histogram();
   stepDelivered = 0;
+  stepOutOfSeqOrder = 0;
   lastDeliveryAt = 0;
   measureFrom = nowMs();
   stepCpu = cpuMeter();
@@ -388,6 +395,7 @@ function deliveries(): DeliveryReport {
     total: deliveredTotal,
     stepTotal: stepDelivered,
     duplicates,
+    outOfSeqOrder: stepOutOfSeqOrder,
     hist: deliveryHist.toJSON(),
     counts: [...deliveryCounts.entries()],
     lastAt: lastDeliveryAt,

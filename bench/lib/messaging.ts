@@ -24,6 +24,8 @@ export interface StepResult {
   delivered: number;
   lostDeliveries: number;
   duplicateDeliveries: number;
+  /** Deliveries with a lower seq than one their socket already had from that room (not a failure: see REALTIME.md). */
+  outOfSeqOrder: number;
   achievedMsgPerSec: number;
   deliveriesPerSec: number;
   maxScheduleLagMs: number;
@@ -179,8 +181,10 @@ export async function runStep(
   let delivered = 0;
   let lastAt = 0;
   let disconnects = 0;
+  let outOfSeqOrder = 0;
   for (const report of reports) {
     deliveryHist.merge(report.hist);
+    outOfSeqOrder += report.outOfSeqOrder;
     delivered += report.stepTotal;
     lastAt = Math.max(lastAt, report.lastAt);
     disconnects += report.disconnects;
@@ -211,6 +215,7 @@ export async function runStep(
     delivered,
     lostDeliveries: lost,
     duplicateDeliveries: duplicates,
+    outOfSeqOrder,
     achievedMsgPerSec: Math.round(acked.size / seconds),
     deliveriesPerSec: Math.round(delivered / deliverySeconds),
     maxScheduleLagMs: maxLag,
@@ -229,7 +234,7 @@ export async function runStep(
   ctx.log(
     `  step ${result.rate}/s: acked ${result.acked}/${result.sent}, ack p99 ${ackLatency.p99} ms, ` +
       `delivery p50 ${deliveryLatency.p50} p99 ${deliveryLatency.p99} ms, ${result.deliveriesPerSec} deliveries/s, ` +
-      `lost ${lost}, dup ${duplicates}, gen cpu ${result.genCpuPercent.join('/')} % -> ${result.pass ? 'ok' : 'over'}` +
+      `lost ${lost}, dup ${duplicates}, out of seq order ${outOfSeqOrder}, gen cpu ${result.genCpuPercent.join('/')} % -> ${result.pass ? 'ok' : 'over'}` +
       (failures ? ` failures ${JSON.stringify(ackFailures)}` : ''),
   );
   return result;

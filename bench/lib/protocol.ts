@@ -66,6 +66,8 @@ export interface DeliveryReport {
   stepTotal: number;
   /** The same (room, seq) received twice by one socket, since the clients connected. */
   duplicates: number;
+  /** Deliveries (since the last reset) with a lower seq than one the socket already had from that room. */
+  outOfSeqOrder: number;
   /** Delivery latency of messages sent since the last reset. */
   hist: HistogramData;
   /** Deliveries per clientMessageId since the clients connected. */

@@ -93,7 +93,7 @@ export async function throughput(ctx: BenchContext): Promise<Record<string, unkn
         target: '≥ 1.0 × C_pg',
         pass: ratio >= 1.0,
         note: best
-          ? `p99 delivery ${best.deliveryLatency.p99} ms, ack ${best.ackLatency.p99} ms, generator CPU ${best.genCpuPercent.join('/')} %`
+          ? `p99 delivery ${best.deliveryLatency.p99} ms, ack ${best.ackLatency.p99} ms, ${best.outOfSeqOrder} deliveries out of seq order, generator CPU ${best.genCpuPercent.join('/')} %`
           : 'no step passed',
       });
       await checkIntegrity(ctx, 'throughput', ledger, layout.rooms, tag);
@@ -118,7 +118,7 @@ export async function latency(ctx: BenchContext): Promise<Record<string, unknown
       const step = await runStep(ctx, layout, { rate, durationMs, tag, maxP99Ms: 25, ledger });
       const cpuPerMessageUs = cpuPerMessage(step.sent);
       ctx.log(`  worst delivery latency per second (ms): ${step.timeline.join(' ')}`);
-      const note = `ack p50 ${step.ackLatency.p50} / p99 ${step.ackLatency.p99} ms; achieved ${step.achievedMsgPerSec} msg/s; app CPU ${cpuPerMessageUs} µs per message; generator CPU ${step.genCpuPercent.join('/')} %`;
+      const note = `ack p50 ${step.ackLatency.p50} / p99 ${step.ackLatency.p99} ms; achieved ${step.achievedMsgPerSec} msg/s; app CPU ${cpuPerMessageUs} µs per message; ${step.outOfSeqOrder} deliveries out of seq order; generator CPU ${step.genCpuPercent.join('/')} %`;
       ctx.addFigure({
         scenario: 'latency',
         figure: `send→deliver p50 at ${rate} msg/s, ${clients} clients`,
@@ -212,7 +212,7 @@ export async function fanout(ctx: BenchContext): Promise<Record<string, unknown>
         target: '≥ 0.6 × C_sio',
         pass: ratio >= 0.6,
         note: search.best
-          ? `${search.best.achievedMsgPerSec} msg/s, p99 delivery ${search.best.deliveryLatency.p99} ms, generator CPU ${search.best.genCpuPercent.join('/')} %`
+          ? `${search.best.achievedMsgPerSec} msg/s, p99 delivery ${search.best.deliveryLatency.p99} ms, ${search.best.outOfSeqOrder} deliveries out of seq order, generator CPU ${search.best.genCpuPercent.join('/')} %`
           : 'no step passed',
       });
       await checkIntegrity(ctx, 'fanout', ledger, layout.rooms, tag);
@@ -324,7 +324,7 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
     ratio,
     target: '≥ 1.7 × one instance',
     pass: ratio >= 1.7,
-    note: `generator CPU ${two.best?.genCpuPercent.join('/') ?? '?'} %`,
+    note: `${two.best?.outOfSeqOrder ?? '?'} deliveries out of seq order (two instances); generator CPU ${two.best?.genCpuPercent.join('/') ?? '?'} %`,
   });
   return { clients, one, two };
 }
