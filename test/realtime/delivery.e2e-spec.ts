@@ -99,10 +99,10 @@ describe('Socket.IO delivery', () => {
     expect(eveSeen).toEqual([]);
   });
 
-  it('delivers a burst from several senders to every member socket whole, once, and in one order', async () => {
+  it('delivers a burst from several senders to every member socket whole, once, and in seq order', async () => {
     // Frames queued for a socket while its previous write is in flight go out together in one TCP write: each must
-    // still arrive whole and once, and every socket must see the room's events in the order they were emitted.
-    // That order need not be seq order: sends stored in concurrent batches are emitted as each batch commits.
+    // still arrive whole and once. Sends stored by concurrent batches commit in any order; one instance still
+    // emits a room's messages in seq order.
     const members = [alice1, alice2, bob1, carol1];
     const seen = new Map(
       members.map((socket) => [socket, record<{ id: string; content: string }>(socket, 'message:created')]),
@@ -121,14 +121,12 @@ describe('Socket.IO delivery', () => {
     await settle(members, carol1, roomId);
 
     const contentById = new Map(acks.map((ack) => [ack.data.id as string, ack.data.content as string]));
-    const arrivalOrders = members.map((socket) => {
+    const seqOrder = [...acks].sort((a, b) => a.data.seq - b.data.seq).map((ack) => ack.data.id as string);
+    for (const socket of members) {
       const burst = seen.get(socket)!.filter((message) => contentById.has(message.id));
-      expect(burst).toHaveLength(60);
-      expect(new Set(burst.map((message) => message.id)).size).toBe(60);
       for (const message of burst) expect(message.content).toBe(contentById.get(message.id));
-      return burst.map((message) => message.id);
-    });
-    for (const order of arrivalOrders) expect(order).toEqual(arrivalOrders[0]);
+      expect(burst.map((message) => message.id)).toEqual(seqOrder);
+    }
   });
 
   it('answers a resend with the same clientMessageId with the stored message and broadcasts nothing new', async () => {

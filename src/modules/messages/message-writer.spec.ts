@@ -202,4 +202,31 @@ describe('MessageWriter', () => {
     await expect(pending).resolves.toMatchObject({ created: true });
     expect(store.batches).toEqual([['late']]);
   });
+  it("publishes a room's messages in seq order when concurrent batches commit out of order", async () => {
+    // Each batch is answered when the test says so: the second batch (seq 2) is heard of before the first (seq 1).
+    const answers: Array<() => void> = [];
+    let seq = 0;
+    const store = {
+      storeBatch: (items: readonly NewMessage[]) => {
+        const outcomes = items.map((item): StoreOutcome => ({
+          kind: 'created',
+          record: record(item, ++seq),
+        }));
+        return new Promise<StoreOutcome[]>((resolve) => answers.push(() => resolve(outcomes)));
+      },
+    };
+    const { instance, published } = writer(store as unknown as FakeStore, {
+      batchWindowMs: 60_000,
+      batchMaxSize: 1,
+    });
+    const first = instance.write(send('a'));
+    const second = instance.write(send('b'));
+    expect(answers).toHaveLength(2);
+    answers[1]();
+    expect((await second).record.seq).toBe(2);
+    expect(published).toEqual([]);
+    answers[0]();
+    await first;
+    expect(published).toEqual(['a', 'b']);
+  });
 });

@@ -14,6 +14,7 @@ import {
   type NewMessage,
   type StoreOutcome,
 } from './messages.repository';
+import { RoomSeqOrder, type Ready } from './room-seq-order';
 import { SEND_CONCURRENCY } from './send-pool';
 
 export interface WriteResult {
@@ -25,6 +26,12 @@ interface Pending {
   message: NewMessage;
   resolve: (result: WriteResult) => void;
   reject: (error: unknown) => void;
+}
+
+/** What a flushed batch leaves to do once it is over: events to emit in seq order, then callers to answer. */
+interface Flushed {
+  stored: Ready[];
+  acks: Array<() => void>;
 }
 
 /** How often a batch is retried after losing a race to its own twin (each retry sees more committed twins). */
@@ -40,8 +47,8 @@ function isTwinConflict(error: unknown): boolean {
  * and are then stored together by ONE statement and one commit (MessagesRepository.storeBatch), which also checks
  * membership and blocks: one commit per batch instead of one per message is what lets the database keep up with
  * many senders. Each caller still gets
- * its own result; `message.created` is published after the commit. A failing batch is retried item by item, so
- * one bad send cannot fail the others.
+ * its own result; `message.created` is published after the commit, each room's in seq order (RoomSeqOrder). A
+ * failing batch is retried item by item, so one bad send cannot fail the others.
  */
 @Injectable()
 export class MessageWriter implements BeforeApplicationShutdown {
@@ -50,6 +57,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
   /** The scheduled flush of the queue, if any. */
   private scheduled: { cancel: () => void } | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly seqOrder = new RoomSeqOrder();
   private readonly windowMs: number;
   private readonly maxSize: number;
 
@@ -98,7 +106,13 @@ export class MessageWriter implements BeforeApplicationShutdown {
     this.scheduled = null;
     while (this.queue.length > 0 && this.inFlight.size < SEND_CONCURRENCY) {
       const batch = this.queue.splice(0, this.maxSize);
-      const run: Promise<void> = this.flush(batch).finally(() => {
+      const write = this.seqOrder.begin(batch.map((item) => item.message.roomId));
+      const flushed: Flushed = { stored: [], acks: [] };
+      const run: Promise<void> = this.flush(batch, flushed).finally(() => {
+        // Events first: a sender whose ack has arrived can count on the room having been told, unless an
+        // earlier seq of the room is still being written.
+        this.seqOrder.finish(write, flushed.stored);
+        for (const ack of flushed.acks) ack();
         this.inFlight.delete(run);
         // Whatever queued up meanwhile has waited long enough.
         if (this.queue.length > 0) this.drain();
@@ -107,7 +121,8 @@ export class MessageWriter implements BeforeApplicationShutdown {
     }
   }
 
-  private async flush(batch: Pending[]): Promise<void> {
+  /** Stores `batch`; refusals are answered at once, stored sends are left in `flushed`. */
+  private async flush(batch: Pending[], flushed: Flushed): Promise<void> {
     let outcomes: StoreOutcome[];
     try {
       outcomes = await this.store(batch);
@@ -120,7 +135,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
         { err: error, size: batch.length },
         'Message batch failed; retrying its sends one by one',
       );
-      for (const item of batch) await this.flush([item]);
+      for (const item of batch) await this.flush([item], flushed);
       return;
     }
     const committedAt = Date.now();
@@ -135,13 +150,19 @@ export class MessageWriter implements BeforeApplicationShutdown {
           item.reject(AppException.forbidden(ErrorCode.USER_BLOCKED, 'You cannot write to this user'));
           return;
         case 'existing':
-          item.resolve({ record: outcome.record, created: false });
+          flushed.acks.push(() => item.resolve({ record: outcome.record, created: false }));
           return;
-        case 'created':
-          item.resolve({ record: outcome.record, created: true });
+        case 'created': {
+          flushed.acks.push(() => item.resolve({ record: outcome.record, created: true }));
           created += 1;
           // A new message has no reactions, so the viewer-free DTO is the same for everyone.
-          this.events.publish('message.created', { message: toMessageDto(outcome.record), committedAt });
+          const message = toMessageDto(outcome.record);
+          flushed.stored.push({
+            roomId: message.roomId,
+            seq: message.seq,
+            emit: () => this.events.publish('message.created', { message, committedAt }),
+          });
+        }
       }
     });
     if (created > 0) this.messagesTotal.inc(created);
