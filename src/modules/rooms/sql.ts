@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, QueryConfig } from 'pg';
+import { Query, type Pool, type PoolClient, type QueryConfig, type QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
@@ -28,13 +28,30 @@ function toQuery(sql: string | Statement, params: unknown[]): QueryConfig {
   return typeof sql === 'string' ? { text: sql, values: params } : { ...sql, values: params };
 }
 
-async function run<T>(
-  client: Pool | PoolClient,
-  sql: string | Statement,
-  params: unknown[] = [],
-): Promise<T[]> {
+/** Runs a statement inside a transaction, on its connection. */
+async function runOn<T>(client: PoolClient, sql: string | Statement, params: unknown[] = []): Promise<T[]> {
   const result = await client.query(toQuery(sql, params));
   return result.rows as T[];
+}
+
+/**
+ * Runs a statement on any pooled connection, handing pg a ready Query instead of a config object: pg 8.23.1 copies
+ * every config object through its property descriptors (node-postgres#3720), a path V8 runs slowly, ~3.5 µs per
+ * query against ~0.25 µs for a Query built from its text (3 % of a history page's CPU). The Query is named
+ * after it is built, as pg names it from a config. pool.query gives such a Query its own callback and returns a
+ * promise of the result (its types say it returns the Query).
+ */
+async function runOnPool<T>(pool: Pool, sql: string | Statement, params: unknown[] = []): Promise<T[]> {
+  const query: Query & { name?: string } = new Query(typeof sql === 'string' ? sql : sql.text, params);
+  if (typeof sql !== 'string') query.name = sql.name;
+  try {
+    const result = await (pool.query(query) as unknown as Promise<QueryResult>);
+    return result.rows as T[];
+  } catch (error) {
+    // pg re-captures the stack only for queries it built; without this it would end in its socket reader.
+    if (error instanceof Error) Error.captureStackTrace(error);
+    throw error;
+  }
 }
 
 /**
@@ -54,7 +71,7 @@ export class SqlRunner implements Sql {
   }
 
   rows<T>(sql: string | Statement, params: unknown[] = []): Promise<T[]> {
-    return run<T>(this.pool, sql, params);
+    return runOnPool<T>(this.pool, sql, params);
   }
 
   async one<T>(sql: string | Statement, params: unknown[] = []): Promise<T | null> {
@@ -65,9 +82,9 @@ export class SqlRunner implements Sql {
     const client = await this.pool.connect();
     let discarded = false;
     const tx: Tx = {
-      rows: <R>(sql: string | Statement, params?: unknown[]) => run<R>(client, sql, params),
+      rows: <R>(sql: string | Statement, params?: unknown[]) => runOn<R>(client, sql, params),
       one: async <R>(sql: string | Statement, params?: unknown[]) =>
-        (await run<R>(client, sql, params))[0] ?? null,
+        (await runOn<R>(client, sql, params))[0] ?? null,
       discard: () => {
         discarded = true;
       },
