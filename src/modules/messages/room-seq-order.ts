@@ -59,14 +59,22 @@ export class RoomSeqOrder {
    * others' it was holding back, each room in seq order.
    */
   finish(write: Write, stored: readonly Ready[]): void {
+    const storedByRoom = new Map<string, Ready[]>();
+    for (const message of stored) {
+      const list = storedByRoom.get(message.roomId);
+      if (list) list.push(message);
+      else storedByRoom.set(message.roomId, [message]);
+    }
     for (const roomId of write.roomIds) {
       const state = this.rooms.get(roomId);
       if (!state) continue;
       state.inFlight.delete(write);
       for (const held of state.held) held.waitingFor.delete(write);
-      for (const message of stored) {
-        if (message.roomId !== roomId) continue;
-        state.held.push({ seq: message.seq, emit: message.emit, waitingFor: new Set(state.inFlight) });
+      const mine = storedByRoom.get(roomId);
+      if (mine) {
+        // One set for the write's messages in this room: they wait for the same writes.
+        const waitingFor = new Set(state.inFlight);
+        for (const message of mine) state.held.push({ seq: message.seq, emit: message.emit, waitingFor });
       }
       this.release(state);
     }
