@@ -202,6 +202,7 @@ describe('MessageWriter', () => {
     await expect(pending).resolves.toMatchObject({ created: true });
     expect(store.batches).toEqual([['late']]);
   });
+
   it("publishes a room's messages in seq order when concurrent batches commit out of order", async () => {
     // Each batch is answered when the test says so: the second batch (seq 2) is heard of before the first (seq 1).
     const answers: Array<() => void> = [];

@@ -81,7 +81,7 @@ export class RoomSeqOrder {
     this.forgetIdleRooms();
   }
 
-  /** Rooms with writes in flight or events held (for tests and metrics). */
+  /** Rooms with writes in flight or events held: none once every write has finished. */
   get busyRooms(): number {
     let busy = 0;
     for (const state of this.rooms.values()) if (!isIdle(state)) busy += 1;
