@@ -5,7 +5,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
+import { getToken } from '@willsoto/nestjs-prometheus';
 import { Logger } from 'nestjs-pino';
+import type { Counter } from 'prom-client';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { AppException } from './common/errors/app-exception';
@@ -18,6 +20,7 @@ import { generateRequestId, REQUEST_ID_HEADER } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation';
 import { AppConfig } from './config/config';
 import { HttpMetrics } from './modules/metrics/http-metrics';
+import { METRIC } from './modules/metrics/metrics.constants';
 import { RedisStreamsIoAdapter } from './modules/realtime/redis-streams-io.adapter';
 import { RedisFactory } from './redis/redis.factory';
 
@@ -64,7 +67,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.useLogger(app.get(Logger));
   // Socket.IO across instances (Redis Streams), with the frame size limit and Origin check from config.
-  app.useWebSocketAdapter(new RedisStreamsIoAdapter(app, config, app.get(RedisFactory)));
+  const streamGaps = app.get<Counter<string>>(getToken(METRIC.socketStreamGaps));
+  app.useWebSocketAdapter(new RedisStreamsIoAdapter(app, config, app.get(RedisFactory), streamGaps));
   const fastify = app.getHttpAdapter().getInstance();
   // A JSON API: text/plain (which Fastify parses by default) answers 415 like any other non-JSON body.
   fastify.removeContentTypeParser('text/plain');

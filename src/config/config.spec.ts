@@ -27,6 +27,7 @@ describe('buildConfig', () => {
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'parley:' },
       jwt: { accessTtlSeconds: 900 },
       media: { maxBytes: 10 * 1_048_576 },
+      socket: { streamRetentionMs: 30_000 },
     });
     expect(config.jwt.secret.length).toBeGreaterThan(0);
   });
@@ -49,6 +50,7 @@ describe('buildConfig', () => {
       DATABASE_URL: 'postgresql://app:pw@db:5432/parley',
       REDIS_URL: 'rediss://cache:6380',
       REDIS_KEY_PREFIX: 'x:',
+      SOCKET_STREAM_RETENTION_SECONDS: '120',
     });
     expect(config).toMatchObject({
       env: 'test',
@@ -58,6 +60,7 @@ describe('buildConfig', () => {
       bodyLimitBytes: 2048,
       database: { url: 'postgresql://app:pw@db:5432/parley' },
       redis: { url: 'rediss://cache:6380', keyPrefix: 'x:' },
+      socket: { streamRetentionMs: 120_000 },
     });
   });
 
@@ -70,6 +73,7 @@ describe('buildConfig', () => {
     ['JWT_ACCESS_TTL_SECONDS', 'soon'],
     ['ARGON2_MEMORY_KIB', '12'],
     ['MEDIA_MAX_BYTES', '1e99'],
+    ['SOCKET_STREAM_RETENTION_SECONDS', '1'],
     ['TRUST_PROXY', 'maybe'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'verbose'],

@@ -6,6 +6,7 @@ export const METRIC = {
   socketsActive: 'websocket_connections_active',
   socketEvents: 'websocket_events_total',
   deliveryLag: 'message_delivery_lag_seconds',
+  socketStreamGaps: 'websocket_stream_gaps_total',
   queueJobs: 'queue_jobs',
   notificationsSent: 'notifications_sent_total',
   notificationsSkipped: 'notifications_skipped_total',

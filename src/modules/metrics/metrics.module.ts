@@ -34,6 +34,10 @@ const providers = [
     help: 'Seconds from a change committing to its emit towards sockets',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   }),
+  makeCounterProvider({
+    name: METRIC.socketStreamGaps,
+    help: 'Times this instance fell behind the Socket.IO stream past its retention and dropped its connections to resync',
+  }),
   makeCounterProvider({ name: METRIC.notificationsSent, help: 'Notification emails sent' }),
   makeCounterProvider({
     name: METRIC.notificationsSkipped,

@@ -4,36 +4,16 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type Redis from 'ioredis';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
+import type { Counter } from 'prom-client';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../../config/config';
 import { RedisFactory } from '../../redis/redis.factory';
 import { coalesceFlushedFrames } from './frame-coalescing';
 import { isOriginAllowed } from './socket-handshake';
+import { STREAM_READ_COUNT, trimStreamByAge, watchStreamReads } from './stream-reads';
 
 /** How long shutdown waits for queued broadcasts to reach Redis. */
 const FLUSH_TIMEOUT_MS = 2_000;
-
-/**
- * How long a stream reader waits after a read that returned entries before reading again. The adapter reads in a
- * loop of blocking XREADs, and on a busy stream each read returned about one broadcast: one round trip (a write,
- * a read and a reply to parse, here and in Redis) per broadcast on every instance, 4 % of the app's CPU at
- * 1k msg/s. Waiting a moment lets entries gather into one read. Only broadcasts to other instances' sockets wait
- * (by at most this long, and only while the stream is busy); local sockets are written directly.
- */
-const STREAM_READ_LINGER_MS = 3;
-
-function lingerBetweenReads(reader: Redis): void {
-  const xread = reader.xread.bind(reader) as (...args: unknown[]) => Promise<unknown>;
-  let lastEntriesAt = 0;
-  const lingering = async (...args: unknown[]): Promise<unknown> => {
-    const wait = lastEntriesAt + STREAM_READ_LINGER_MS - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const result = await xread(...args);
-    if (result !== null) lastEntriesAt = Date.now();
-    return result;
-  };
-  reader.xread = lingering as unknown as Redis['xread'];
-}
 
 /** The part of the streams adapter that reads entries back from the stream. */
 interface StreamEntryReader {
@@ -56,6 +36,17 @@ function skipOwnEntries<A extends object>(adapter: A): A {
 }
 
 /**
+ * Closes the connections of this instance's sockets without a Socket.IO disconnect packet, so clients see
+ * `transport close` and reconnect by themselves (to this instance or another), then `sync`. A server-side
+ * disconnect (`io server disconnect`) would leave them offline until the app calls `connect()` again.
+ */
+function dropConnections(server: Server): number {
+  const sockets = [...server.of('/').sockets.values()];
+  for (const socket of sockets) socket.conn.close(true);
+  return sockets.length;
+}
+
+/**
  * Socket.IO over the Redis Streams adapter, so a broadcast, a `socketsJoin` or a `disconnectSockets` on one
  * instance reaches sockets on every instance. Streams (rather than pub/sub) because a short Redis outage loses no
  * broadcast: each node resumes reading from its last offset.
@@ -69,11 +60,14 @@ export class RedisStreamsIoAdapter extends IoAdapter {
   /** The client broadcasts are published through (auto-pipelined). */
   private publisher?: Redis;
   private readonly handlerLogger = new Logger('SocketHandlers');
+  private readonly streamLogger = new Logger('SocketStream');
 
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
     private readonly redisFactory: RedisFactory,
+    /** Counts the times this instance fell so far behind the stream that it dropped its connections. */
+    private readonly streamGaps: Counter<string>,
   ) {
     super(app);
   }
@@ -104,24 +98,41 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     );
     this.clients.push(client);
     this.publisher = client;
+    const retentionMs = this.config.socket.streamRetentionMs;
+    trimStreamByAge(client, retentionMs);
     // The adapter duplicates the client for its subscription and its blocking stream reads, and does not handle
     // their command failures: with a retry limit, a Redis outage at boot rejects SUBSCRIBE unhandled and kills the
     // process. Those readers wait for Redis as long as it takes instead.
     client.duplicate = () => {
       const reader = this.redisFactory.create('socket.io-reader', { maxRetriesPerRequest: null }, false);
-      lingerBetweenReads(reader);
+      watchStreamReads(reader, { retentionMs, onGap: (gap) => this.resyncAfterGap(server, gap.behindMs) });
       this.clients.push(reader);
       return reader;
     };
     const adapterFor = createAdapter(client, {
       streamName: `${prefix}socket.io`,
       channelPrefix: `${prefix}socket.io`,
+      readCount: STREAM_READ_COUNT,
     });
     // Socket.IO calls this with `new`: a function expression (not an arrow) that returns the adapter it built.
     server.adapter(function streamsAdapter(nsp: Parameters<typeof adapterFor>[0]) {
       return skipOwnEntries(adapterFor(nsp));
     } as typeof adapterFor);
     return server;
+  }
+
+  /**
+   * This instance fell more than the stream's retention behind, and broadcasts to its sockets may have been
+   * trimmed before it read them. Nothing tells which, so every socket here reconnects and catches up with `sync`,
+   * as after any reconnect: a missed message is fetched rather than silently absent.
+   */
+  private resyncAfterGap(server: Server, behindMs: number): void {
+    this.streamGaps.inc();
+    const dropped = dropConnections(server);
+    this.streamLogger.warn(
+      { behindMs, retentionMs: this.config.socket.streamRetentionMs, dropped },
+      'Fell behind the Socket.IO stream past its retention; dropped the connections here so clients reconnect and sync',
+    );
   }
 
   /**

@@ -1,0 +1,209 @@
+import type Redis from 'ioredis';
+import { compareStreamIds, STREAM_READ_LINGER_MS, trimStreamByAge, watchStreamReads } from './stream-reads';
+
+type Entry = [string, string[]];
+
+/** A reader whose XREAD answers from a script and whose XINFO STREAM describes a stream as the test sets it. */
+function fakeReader() {
+  const replies: Array<Entry[] | null> = [];
+  const stream = { first: null as string | null, lastGenerated: '0-0', error: null as Error | null };
+  const calls: string[] = [];
+  const hooks = { onRead: () => {} };
+  const client = {
+    xread: jest.fn(async () => {
+      calls.push('xread');
+      hooks.onRead();
+      const entries = replies.shift() ?? null;
+      return entries === null ? null : [['s', entries]];
+    }),
+    xinfo: jest.fn(async () => {
+      calls.push('xinfo');
+      if (stream.error) throw stream.error;
+      const first = stream.first === null ? null : [stream.first, ['uid', 'x']];
+      return [
+        'length',
+        1,
+        'last-generated-id',
+        stream.lastGenerated,
+        'first-entry',
+        first,
+        'last-entry',
+        first,
+      ];
+    }),
+  };
+  return { client: client as unknown as Redis, replies, stream, calls, hooks };
+}
+
+const entries = (count: number, from = 1): Entry[] =>
+  Array.from({ length: count }, (_, i) => [`1000-${from + i}`, ['uid', 'other']]);
+
+/** What the adapter sends: XREAD BLOCK <ms> COUNT <n> STREAMS <stream> <offset>. */
+const read = (reader: Redis, offset: string, count = 3) =>
+  (reader.xread as (...args: unknown[]) => Promise<unknown>).call(
+    reader,
+    'BLOCK',
+    5000,
+    'COUNT',
+    count,
+    'STREAMS',
+    's',
+    offset,
+  );
+
+describe('compareStreamIds', () => {
+  it('orders by time, then by sequence, numerically', () => {
+    expect(compareStreamIds('1000-2', '1000-10')).toBeLessThan(0);
+    expect(compareStreamIds('999-50', '1000-0')).toBeLessThan(0);
+    expect(compareStreamIds('1000-3', '1000-3')).toBe(0);
+    expect(compareStreamIds('1001-0', '1000-99')).toBeGreaterThan(0);
+    expect(compareStreamIds('1000', '1000-0')).toBe(0);
+  });
+});
+
+describe('trimStreamByAge', () => {
+  it("turns the adapter's length trim into an age trim and keeps the rest of the command", async () => {
+    const xadd = jest.fn(async () => '1-1');
+    const publisher = { xadd } as unknown as Redis;
+    trimStreamByAge(publisher, 30_000, () => 100_000);
+    await publisher.xadd.call(publisher, ['s', 'MAXLEN', '~', 10000, '*', 'uid', 'a', 'data', 'b'] as never);
+    expect(xadd).toHaveBeenCalledWith('s', 'MINID', '~', '70000', '*', 'uid', 'a', 'data', 'b');
+  });
+
+  it('leaves an XADD without a length trim as it is', async () => {
+    const xadd = jest.fn(async () => '1-1');
+    const publisher = { xadd } as unknown as Redis;
+    trimStreamByAge(publisher, 30_000, () => 100_000);
+    await publisher.xadd('s', '*', 'uid', 'a');
+    expect(xadd).toHaveBeenCalledWith('s', '*', 'uid', 'a');
+  });
+});
+
+describe('watchStreamReads', () => {
+  let now: number;
+  const clock = () => now;
+
+  beforeEach(() => {
+    now = 1_000_000;
+  });
+
+  afterEach(() => jest.useRealTimers());
+
+  it('waits a moment before reading again after a partial read, and not after a full one', async () => {
+    jest.useFakeTimers();
+    const { client, replies, calls } = fakeReader();
+    watchStreamReads(client, { retentionMs: 30_000, onGap: jest.fn() });
+    replies.push(entries(3), entries(1, 4), entries(1, 5));
+
+    await read(client, '1000-0');
+    await read(client, '1000-3'); // right after a full read
+    expect(calls).toEqual(['xread', 'xread']);
+    const third = read(client, '1000-4'); // after a partial one
+    await Promise.resolve();
+    expect(calls).toEqual(['xread', 'xread']);
+    await jest.advanceTimersByTimeAsync(STREAM_READ_LINGER_MS);
+    await third;
+    expect(calls).toEqual(['xread', 'xread', 'xread']);
+  });
+
+  it('does not look at the stream while the reader keeps up', async () => {
+    const { client, replies, calls } = fakeReader();
+    const onGap = jest.fn();
+    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    replies.push(entries(1), ...Array<null>(12).fill(null));
+    await read(client, '1000-0');
+    // A minute of quiet stream: blocking reads that time out every 5 s.
+    for (let i = 0; i < 12; i++) {
+      now += 5_000;
+      await read(client, '1000-1');
+    }
+    expect(calls).toEqual(Array<string>(13).fill('xread'));
+    expect(onGap).not.toHaveBeenCalled();
+  });
+
+  it('checks once behind by half the retention, and finds nothing lost while the first entry is not past the offset', async () => {
+    const { client, replies, stream, calls } = fakeReader();
+    const onGap = jest.fn();
+    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    replies.push(entries(3), entries(3, 4));
+    stream.first = '1000-2';
+    await read(client, '1000-0');
+    now += 15_000;
+    await read(client, '1000-3');
+    expect(calls).toEqual(['xread', 'xinfo', 'xread', 'xinfo']);
+    expect(onGap).not.toHaveBeenCalled();
+  });
+
+  it('reports a gap when the stream was trimmed past the offset, once per read', async () => {
+    const { client, replies, stream } = fakeReader();
+    const onGap = jest.fn();
+    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    replies.push(entries(3), entries(3, 50));
+    await read(client, '1000-0');
+    now += 20_000;
+    stream.first = '1000-50';
+    const reply = await read(client, '1000-3');
+    expect(onGap).toHaveBeenCalledTimes(1);
+    expect(onGap).toHaveBeenCalledWith({ stream: 's', offset: '1000-3', behindMs: 20_000 });
+    // The entries read are still handed to the adapter.
+    expect(reply).toEqual([['s', entries(3, 50)]]);
+  });
+
+  it('reports a gap found only after the read (the stream trimmed meanwhile)', async () => {
+    const { client, replies, stream, hooks } = fakeReader();
+    const onGap = jest.fn();
+    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    replies.push(entries(3), entries(3, 4));
+    await read(client, '1000-0');
+    now += 20_000;
+    stream.first = '1000-1';
+    hooks.onRead = () => {
+      stream.first = '1000-9';
+    };
+    await read(client, '1000-3');
+    expect(onGap).toHaveBeenCalledTimes(1);
+  });
+
+  it('treats an emptied stream whose last id is past the offset as a gap, and one at the offset as none', async () => {
+    const { client, replies, stream } = fakeReader();
+    const onGap = jest.fn();
+    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    replies.push(entries(3), null, null);
+    await read(client, '1000-0');
+    now += 20_000;
+    stream.lastGenerated = '1000-3';
+    await read(client, '1000-3');
+    expect(onGap).not.toHaveBeenCalled();
+
+    // That empty read caught the reader up; fall behind again.
+    now += 20_000;
+    stream.lastGenerated = '2000-0';
+    await read(client, '1000-3');
+    expect(onGap).toHaveBeenCalledTimes(1);
+  });
+
+  it('sees no gap in a stream that does not exist, and assumes one when the check itself fails', async () => {
+    const { client, replies, stream } = fakeReader();
+    const onGap = jest.fn();
+    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    replies.push(entries(3), entries(3, 4), entries(3, 7));
+    await read(client, '1000-0');
+    now += 20_000;
+    stream.error = new Error('ERR no such key');
+    await read(client, '1000-3');
+    expect(onGap).not.toHaveBeenCalled();
+
+    stream.error = new Error('Connection is closed.');
+    await read(client, '1000-6');
+    expect(onGap).toHaveBeenCalledTimes(1);
+  });
+
+  it('never checks a read from the newest entry ($)', async () => {
+    const { client, replies, calls } = fakeReader();
+    watchStreamReads(client, { retentionMs: 30_000, onGap: jest.fn(), now: clock });
+    replies.push(null);
+    now += 60_000;
+    await read(client, '$');
+    expect(calls).toEqual(['xread']);
+  });
+});

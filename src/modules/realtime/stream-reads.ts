@@ -1,0 +1,108 @@
+import type Redis from 'ioredis';
+
+/**
+ * Entries one XREAD returns at most. The adapter's default (100) capped what a busy instance could read: one read
+ * per event-loop turn, and under load a turn took tens of milliseconds, so an instance read another's broadcasts
+ * more slowly than they came and fell behind until the stream was trimmed under it (225,000 deliveries lost in
+ * the benchmark's two-instance overload step).
+ */
+export const STREAM_READ_COUNT = 1_000;
+
+/**
+ * How long a reader waits after a read that returned some entries, but not a full batch, before reading again.
+ * On a busy stream each read returned about one broadcast: one round trip (a write, a read and a reply to parse,
+ * here and in Redis) per broadcast on every instance, 4 % of the app's CPU at 1k msg/s. Waiting a moment lets
+ * entries gather into one read. Only broadcasts to other instances' sockets wait (by at most this long, and only
+ * while the stream is busy); local sockets are written directly. After a full read there is a backlog: no wait.
+ */
+export const STREAM_READ_LINGER_MS = 3;
+
+/** Orders two stream entry ids (`<ms>-<seq>`): negative, zero or positive like a sort comparator. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs, aSeq = '0'] = a.split('-');
+  const [bMs, bSeq = '0'] = b.split('-');
+  return Number(aMs) - Number(bMs) || Number(aSeq) - Number(bSeq);
+}
+
+/**
+ * The adapter trims the stream by length (`XADD ... MAXLEN ~ n`). This trims it by age instead: entries stay for
+ * `retentionMs`, so an instance may fall that far behind without losing a broadcast, whatever the rate, and a
+ * quiet deployment keeps a small stream. The adapter passes XADD's arguments as one array.
+ */
+export function trimStreamByAge(publisher: Redis, retentionMs: number, now: () => number = Date.now): void {
+  const xadd = publisher.xadd.bind(publisher) as (...args: unknown[]) => Promise<string | null>;
+  const trimmed = (...args: unknown[]): Promise<string | null> => {
+    const flat = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [...args];
+    if (flat[1] === 'MAXLEN' && flat[2] === '~') flat.splice(1, 3, 'MINID', '~', String(now() - retentionMs));
+    return xadd(...flat);
+  };
+  publisher.xadd = trimmed as unknown as Redis['xadd'];
+}
+
+export interface StreamReadOptions {
+  /** How long the stream keeps entries (see trimStreamByAge). */
+  retentionMs: number;
+  /** Called when entries this reader had not read yet may have been trimmed: its sockets missed broadcasts. */
+  onGap(detail: { stream: string; offset: string; behindMs: number }): void;
+  now?: () => number;
+}
+
+type XReadReply = Array<[stream: string, entries: Array<[id: string, fields: string[]]>]> | null;
+
+/**
+ * Wraps the adapter's blocking XREAD loop on `reader`: reads linger while the stream is busy (see
+ * STREAM_READ_LINGER_MS), and a reader that fell behind checks that nothing after its offset was trimmed.
+ *
+ * The check is only needed, and only made, while the reader is behind: an entry is trimmed once it is
+ * `retentionMs` old, and a read that returned less than a full batch had every entry up to then. So until half the
+ * retention has passed since such a read, nothing this reader has not seen can be gone (clocks within a quarter of
+ * the retention of Redis' assumed). Once behind, the stream's first entry is compared with the offset after each
+ * read (sound: the first entry only moves forward) and before it (to tell sooner). A first entry past the offset
+ * counts as a gap even when only the offset's own entry was trimmed: the two cannot be told apart, and a reader
+ * that far behind is about to miss entries anyway.
+ */
+export function watchStreamReads(reader: Redis, options: StreamReadOptions): void {
+  const now = options.now ?? Date.now;
+  const xread = reader.xread.bind(reader) as (...args: unknown[]) => Promise<XReadReply>;
+  let lingerUntil = 0;
+  let caughtUpAt = now();
+
+  const trimmedPast = async (stream: string, offset: string): Promise<boolean> => {
+    let info: unknown[];
+    try {
+      info = (await reader.xinfo('STREAM', stream)) as unknown[];
+    } catch (error) {
+      // A stream that does not exist (yet, or any more) has nothing to trim. Any other failure: assume the worst.
+      return !(error instanceof Error && /no such key/i.test(error.message));
+    }
+    const field = (name: string): unknown => info[info.indexOf(name) + 1];
+    const first = field('first-entry') as [string, unknown] | null;
+    // An empty stream had every entry up to its last id removed.
+    const firstId = first ? first[0] : String(field('last-generated-id'));
+    return compareStreamIds(firstId, offset) > 0;
+  };
+
+  const reportIfTrimmed = async (stream: string, offset: string): Promise<boolean> => {
+    if (!(await trimmedPast(stream, offset))) return false;
+    options.onGap({ stream, offset, behindMs: now() - caughtUpAt });
+    return true;
+  };
+
+  const watched = async (...args: unknown[]): Promise<XReadReply> => {
+    const wait = lingerUntil - now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const count = Number(args[args.indexOf('COUNT') + 1]);
+    const stream = String(args[args.length - 2]);
+    const offset = String(args[args.length - 1]);
+    const issuedAt = now();
+    const behind = offset !== '$' && issuedAt - caughtUpAt >= options.retentionMs / 2;
+    const reported = behind && (await reportIfTrimmed(stream, offset));
+    const result = await xread(...args);
+    const entries = result?.[0]?.[1]?.length ?? 0;
+    if (entries < count) caughtUpAt = issuedAt;
+    lingerUntil = entries > 0 && entries < count ? now() + STREAM_READ_LINGER_MS : 0;
+    if (behind && !reported) await reportIfTrimmed(stream, offset);
+    return result;
+  };
+  reader.xread = watched as unknown as Redis['xread'];
+}

@@ -1,0 +1,98 @@
+import Redis from 'ioredis';
+import { Http } from '../support/http';
+import { runEnv } from '../support/run-env';
+import { record } from '../support/socket';
+import {
+  closeAll,
+  connectSocket,
+  createGroup,
+  delay,
+  disconnected,
+  emitAck,
+  receivedMessage,
+  registerUser,
+  sendOverRest,
+  settle,
+  startRealtimeApp,
+  type RegisteredUser,
+  type Socket,
+  type TestApp,
+} from './helpers';
+
+/**
+ * Instances hand each other's broadcasts over a Redis stream that keeps them for SOCKET_STREAM_RETENTION_SECONDS.
+ * An instance that falls further behind than that (stalled, overloaded) may find broadcasts trimmed before it read
+ * them: its sockets must not silently miss messages, so it drops their connections and clients catch up.
+ */
+describe('an instance that falls behind the Socket.IO stream', () => {
+  // Its own stream (key prefix) with a short retention, so the trim below touches no other suite's servers.
+  const env = {
+    SOCKET_STREAM_RETENTION_SECONDS: '2',
+    REDIS_KEY_PREFIX: `${runEnv().redisPrefix}stream-gap:`,
+  };
+  const stream = `${env.REDIS_KEY_PREFIX}socket.io`;
+  let nodeA: TestApp;
+  let nodeB: TestApp;
+  let redis: Redis;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  let roomId: string;
+  const opened: Socket[] = [];
+
+  beforeAll(async () => {
+    redis = new Redis(runEnv().redisUrl);
+    [nodeA, nodeB] = await Promise.all([startRealtimeApp(env), startRealtimeApp(env)]);
+    [alice, bob] = await Promise.all([registerUser(nodeA), registerUser(nodeA)]);
+    roomId = await createGroup(nodeA, alice, [bob]);
+  });
+
+  afterAll(async () => {
+    closeAll(opened);
+    if (nodeB?.process.signalCode === null) nodeB.process.kill('SIGCONT');
+    await Promise.all([nodeA?.stop(), nodeB?.stop()]);
+    redis?.disconnect();
+  });
+
+  it('drops its connections, so clients reconnect by themselves and sync what was trimmed', async () => {
+    const [aliceOnA, bobOnB] = await Promise.all([
+      connectSocket(nodeA, alice.accessToken),
+      connectSocket(nodeB, bob.accessToken),
+    ]);
+    opened.push(aliceOnA, bobOnB);
+    // B reads the stream: a message sent on A reaches Bob there.
+    const arrived = receivedMessage(bobOnB, (message) => message.content === 'before the stall');
+    const revBefore = (await sendOverRest(nodeA, alice, roomId, 'before the stall')).rev as number;
+    await arrived;
+    const seenOnB = record<{ id: string }>(bobOnB, 'message:created');
+    const dropped = disconnected(bobOnB, 20_000);
+
+    // B stalls. A read it may have had waiting takes the first entry; the message after it is trimmed while B
+    // is more than half the retention behind.
+    nodeB.process.kill('SIGSTOP');
+    let missedId: string;
+    try {
+      await redis.xadd(stream, '*', 'filler', '1');
+      missedId = (await sendOverRest(nodeA, alice, roomId, 'sent while B was stalled')).id as string;
+      await delay(1_500);
+      await redis.xtrim(stream, 'MINID', String(Date.now() + 1_000));
+    } finally {
+      nodeB.process.kill('SIGCONT');
+    }
+
+    // A transport close (not a server disconnect): Socket.IO clients reconnect on their own after it.
+    expect(await dropped).toBe('transport close');
+    expect(seenOnB.map((message) => message.id)).not.toContain(missedId);
+    const again = await connectSocket(nodeB, bob.accessToken);
+    opened.push(again);
+    const synced = await emitAck(again, 'sync', { rooms: { [roomId]: revBefore } });
+    expect(synced.ok).toBe(true);
+    expect(synced.data.rooms[roomId].messages).toEqual([
+      expect.objectContaining({ id: missedId, content: 'sent while B was stalled' }),
+    ]);
+
+    // B reads the stream again: a new message from A reaches Bob's new socket.
+    await settle([again], aliceOnA, roomId);
+    const metrics = await Http.for(nodeB).get('/metrics');
+    expect(metrics.text).toMatch(/^websocket_stream_gaps_total 1$/m);
+  });
+});
