@@ -178,8 +178,12 @@ describe('Socket.IO across two instances', () => {
       'presence',
       (event) => event.userId === carol.user.id && event.status === 'offline',
     );
+    const dropped = disconnected(carolOnB);
     expect(await nodeB.stop()).toBe(0);
     await offline;
+    // A transport close, after which Socket.IO clients reconnect by themselves (behind a load balancer, to an
+    // instance that is up); a server disconnect would leave them offline.
+    expect(await dropped).toBe('transport close');
     const viaA = await Http.for(nodeA).get(`/api/v1/users/${carol.user.id}`, { token: alice.accessToken });
     expect(viaA.body).toEqual(
       expect.objectContaining({ presence: 'offline', lastSeenAt: expect.any(String) }),

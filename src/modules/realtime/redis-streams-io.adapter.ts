@@ -140,7 +140,7 @@ export class RedisStreamsIoAdapter extends IoAdapter {
    * that server before Fastify has drained the requests in flight.
    */
   override async close(server: Server): Promise<void> {
-    server.local.disconnectSockets(true);
+    dropConnections(server);
     await server.of('/').adapter.close();
     server.engine.close();
     // Auto-pipelined broadcasts (e.g. the offline presence of this instance's users) leave on the next tick: a
