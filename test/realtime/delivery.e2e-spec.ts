@@ -315,8 +315,10 @@ describe('Socket.IO delivery', () => {
     const created = nextEvent(dave1, 'room:created');
     const newRoomId = await createGroup(app, alice, [dave]);
     expect(await created).toEqual(expect.objectContaining({ id: newRoomId, type: 'group' }));
+    // Listening before sending: the event may arrive before the HTTP response does.
+    const welcomed = nextEvent(dave1, 'message:created', (message) => message.content === 'welcome dave');
     const first = await sendOverRest(app, alice, newRoomId, 'welcome dave');
-    await nextEvent(dave1, 'message:created', (message) => message.id === first.id);
+    expect((await welcomed).id).toBe(first.id);
 
     // Added to an existing room: the socket joins it without reconnecting.
     const added = nextEvent(dave1, 'member:added', (event) => event.roomId === roomId);
