@@ -67,7 +67,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.useLogger(app.get(Logger));
   // Socket.IO across instances (Redis Streams), with the frame size limit and Origin check from config.
-  const streamGaps = app.get<Counter<string>>(getToken(METRIC.socketStreamGaps));
+  const streamGaps = app.get<Counter<'reason'>>(getToken(METRIC.socketStreamGaps));
   app.useWebSocketAdapter(new RedisStreamsIoAdapter(app, config, app.get(RedisFactory), streamGaps));
   const fastify = app.getHttpAdapter().getInstance();
   // A JSON API: text/plain (which Fastify parses by default) answers 415 like any other non-JSON body.

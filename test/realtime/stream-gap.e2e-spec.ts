@@ -93,6 +93,46 @@ describe('an instance that falls behind the Socket.IO stream', () => {
     // B reads the stream again: a new message from A reaches Bob's new socket.
     await settle([again], aliceOnA, roomId);
     const metrics = await Http.for(nodeB).get('/metrics');
-    expect(metrics.text).toMatch(/^websocket_stream_gaps_total 1$/m);
+    expect(metrics.text).toMatch(/^websocket_stream_gaps_total\{reason="trimmed"\} 1$/m);
   });
+
+  it('drops its connections when another instance could not publish to it', async () => {
+    const bobOnB = await connectSocket(nodeB, bob.accessToken);
+    opened.push(bobOnB);
+    const arrived = receivedMessage(bobOnB, (message) => message.content === 'before the refusal');
+    const revBefore = (await sendOverRest(nodeA, alice, roomId, 'before the refusal')).rev as number;
+    await arrived;
+    const dropped = disconnected(bobOnB, 20_000);
+
+    // Redis refuses the stream writes (the key holds a string), as it would during an outage longer than the
+    // client's retries: the broadcast of this message never reaches B.
+    const failedBefore = await failedStreamWrites();
+    await redis.set(stream, 'not a stream');
+    let refusedId: string;
+    try {
+      refusedId = (await sendOverRest(nodeA, alice, roomId, 'sent while Redis refused')).id as string;
+      while ((await failedStreamWrites()) === failedBefore) await delay(20);
+    } finally {
+      await redis.del(stream);
+    }
+    // A's next publish (this message, or a heartbeat) is followed by its lost-publish marker.
+    await sendOverRest(nodeA, alice, roomId, 'after the refusal');
+
+    expect(await dropped).toBe('transport close');
+    const again = await connectSocket(nodeB, bob.accessToken);
+    opened.push(again);
+    const synced = await emitAck(again, 'sync', { rooms: { [roomId]: revBefore } });
+    expect(synced.ok).toBe(true);
+    expect(synced.data.rooms[roomId].messages.map((message: { id: string }) => message.id)).toContain(
+      refusedId,
+    );
+    const metrics = await Http.for(nodeB).get('/metrics');
+    expect(metrics.text).toMatch(/^websocket_stream_gaps_total\{reason="lost-publish"\} [1-9]/m);
+  });
+
+  /** XADDs Redis has refused so far (any client: the refusal above is the only cause in this suite). */
+  async function failedStreamWrites(): Promise<number> {
+    const stats = await redis.info('commandstats');
+    return Number(/^cmdstat_xadd:.*failed_calls=(\d+)/m.exec(stats)?.[1] ?? 0);
+  }
 });

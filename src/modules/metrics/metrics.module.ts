@@ -36,7 +36,11 @@ const providers = [
   }),
   makeCounterProvider({
     name: METRIC.socketStreamGaps,
-    help: 'Times this instance fell behind the Socket.IO stream past its retention and dropped its connections to resync',
+    help:
+      'Times this instance dropped its connections to resync, because broadcasts to it may have been lost: ' +
+      'reason "trimmed" (it fell behind the Socket.IO stream past its retention) or "lost-publish" ' +
+      '(another instance could not publish some)',
+    labelNames: ['reason'],
   }),
   makeCounterProvider({ name: METRIC.notificationsSent, help: 'Notification emails sent' }),
   makeCounterProvider({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
@@ -10,7 +11,7 @@ import type { AppConfig } from '../../config/config';
 import { RedisFactory } from '../../redis/redis.factory';
 import { coalesceFlushedFrames } from './frame-coalescing';
 import { isOriginAllowed } from './socket-handshake';
-import { STREAM_READ_COUNT, trimStreamByAge, watchStreamReads } from './stream-reads';
+import { publishThroughStream, STREAM_READ_COUNT, watchStreamReads, type StreamGap } from './stream-reads';
 
 /** How long shutdown waits for queued broadcasts to reach Redis. */
 const FLUSH_TIMEOUT_MS = 2_000;
@@ -67,7 +68,7 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     private readonly config: AppConfig,
     private readonly redisFactory: RedisFactory,
     /** Counts the times this instance fell so far behind the stream that it dropped its connections. */
-    private readonly streamGaps: Counter<string>,
+    private readonly streamGaps: Counter<'reason'>,
   ) {
     super(app);
   }
@@ -99,18 +100,20 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     this.clients.push(client);
     this.publisher = client;
     const retentionMs = this.config.socket.streamRetentionMs;
-    trimStreamByAge(client, retentionMs);
+    const stream = `${prefix}socket.io`;
+    const instanceId = randomUUID();
+    publishThroughStream(client, { stream, retentionMs, instanceId });
     // The adapter duplicates the client for its subscription and its blocking stream reads, and does not handle
     // their command failures: with a retry limit, a Redis outage at boot rejects SUBSCRIBE unhandled and kills the
     // process. Those readers wait for Redis as long as it takes instead.
     client.duplicate = () => {
       const reader = this.redisFactory.create('socket.io-reader', { maxRetriesPerRequest: null }, false);
-      watchStreamReads(reader, { retentionMs, onGap: (gap) => this.resyncAfterGap(server, gap.behindMs) });
+      watchStreamReads(reader, { retentionMs, instanceId, onGap: (gap) => this.resyncAfterGap(server, gap) });
       this.clients.push(reader);
       return reader;
     };
     const adapterFor = createAdapter(client, {
-      streamName: `${prefix}socket.io`,
+      streamName: stream,
       channelPrefix: `${prefix}socket.io`,
       readCount: STREAM_READ_COUNT,
     });
@@ -122,16 +125,21 @@ export class RedisStreamsIoAdapter extends IoAdapter {
   }
 
   /**
-   * This instance fell more than the stream's retention behind, and broadcasts to its sockets may have been
-   * trimmed before it read them. Nothing tells which, so every socket here reconnects and catches up with `sync`,
-   * as after any reconnect: a missed message is fetched rather than silently absent.
+   * Broadcasts to this instance's sockets may be missing: this instance fell more than the stream's retention
+   * behind and some were trimmed before it read them, or another instance could not publish some. Nothing tells
+   * which, so every socket here reconnects and catches up with `sync`, as after any reconnect: a missed message is
+   * fetched rather than silently absent.
    */
-  private resyncAfterGap(server: Server, behindMs: number): void {
-    this.streamGaps.inc();
+  private resyncAfterGap(server: Server, gap: StreamGap): void {
+    this.streamGaps.inc({ reason: gap.reason });
     const dropped = dropConnections(server);
+    const detail =
+      gap.reason === 'trimmed'
+        ? { behindMs: gap.behindMs, retentionMs: this.config.socket.streamRetentionMs }
+        : { publisher: gap.instanceId };
     this.streamLogger.warn(
-      { behindMs, retentionMs: this.config.socket.streamRetentionMs, dropped },
-      'Fell behind the Socket.IO stream past its retention; dropped the connections here so clients reconnect and sync',
+      { reason: gap.reason, ...detail, dropped },
+      'Broadcasts to this instance may have been lost; dropped its connections so clients reconnect and sync',
     );
   }
 

@@ -1,5 +1,11 @@
 import type Redis from 'ioredis';
-import { compareStreamIds, STREAM_READ_LINGER_MS, trimStreamByAge, watchStreamReads } from './stream-reads';
+import {
+  compareStreamIds,
+  LOST_PUBLISH_FIELD,
+  publishThroughStream,
+  STREAM_READ_LINGER_MS,
+  watchStreamReads,
+} from './stream-reads';
 
 type Entry = [string, string[]];
 
@@ -61,11 +67,14 @@ describe('compareStreamIds', () => {
   });
 });
 
-describe('trimStreamByAge', () => {
+describe('publishThroughStream', () => {
+  const options = { stream: 's', retentionMs: 30_000, instanceId: 'me', now: () => 100_000 };
+  const flush = () => new Promise((resolve) => setImmediate(resolve));
+
   it("turns the adapter's length trim into an age trim and keeps the rest of the command", async () => {
     const xadd = jest.fn(async () => '1-1');
     const publisher = { xadd } as unknown as Redis;
-    trimStreamByAge(publisher, 30_000, () => 100_000);
+    publishThroughStream(publisher, options);
     await publisher.xadd.call(publisher, ['s', 'MAXLEN', '~', 10000, '*', 'uid', 'a', 'data', 'b'] as never);
     expect(xadd).toHaveBeenCalledWith('s', 'MINID', '~', '70000', '*', 'uid', 'a', 'data', 'b');
   });
@@ -73,9 +82,52 @@ describe('trimStreamByAge', () => {
   it('leaves an XADD without a length trim as it is', async () => {
     const xadd = jest.fn(async () => '1-1');
     const publisher = { xadd } as unknown as Redis;
-    trimStreamByAge(publisher, 30_000, () => 100_000);
+    publishThroughStream(publisher, options);
     await publisher.xadd('s', '*', 'uid', 'a');
     expect(xadd).toHaveBeenCalledWith('s', '*', 'uid', 'a');
+  });
+
+  /**
+   * A publisher whose broadcast XADDs succeed or fail in the order given, and whose marker XADDs fail while
+   * `markers.fail` is set; `send` publishes as the adapter does.
+   */
+  function scriptedPublisher(outcomes: Array<string | Error>) {
+    const markers = { fail: false };
+    const xadd = jest.fn(async (...args: unknown[]) => {
+      if (args.includes(LOST_PUBLISH_FIELD)) {
+        if (markers.fail) throw new Error('down again');
+        return '1-9';
+      }
+      const next = outcomes.shift();
+      if (next instanceof Error) throw next;
+      return next;
+    });
+    const publisher = { xadd } as unknown as Redis;
+    publishThroughStream(publisher, options);
+    const send = () => publisher.xadd.call(publisher, ['s', 'MAXLEN', '~', 10000, '*', 'uid', 'a'] as never);
+    const markerCalls = () => xadd.mock.calls.filter((call) => call.includes(LOST_PUBLISH_FIELD));
+    return { send, markers, markerCalls };
+  }
+
+  it('follows the first publish that works after one that failed with a marker, once', async () => {
+    const { send, markerCalls } = scriptedPublisher([new Error('MaxRetriesPerRequestError'), '1-2', '1-3']);
+    await expect(send()).rejects.toThrow('MaxRetriesPerRequestError');
+    expect(await send()).toBe('1-2');
+    await send();
+    await flush();
+    expect(markerCalls()).toEqual([['s', 'MINID', '~', '70000', '*', LOST_PUBLISH_FIELD, 'me']]);
+  });
+
+  it('tries the marker again after the next publish when the marker itself failed', async () => {
+    const { send, markers, markerCalls } = scriptedPublisher([new Error('down'), '1-2', '1-3']);
+    markers.fail = true;
+    await expect(send()).rejects.toThrow('down');
+    await send();
+    await flush();
+    markers.fail = false;
+    await send();
+    await flush();
+    expect(markerCalls()).toHaveLength(2);
   });
 });
 
@@ -92,7 +144,7 @@ describe('watchStreamReads', () => {
   it('waits a moment before reading again after a partial read, and not after a full one', async () => {
     jest.useFakeTimers();
     const { client, replies, calls } = fakeReader();
-    watchStreamReads(client, { retentionMs: 30_000, onGap: jest.fn() });
+    watchStreamReads(client, { retentionMs: 30_000, instanceId: 'me', onGap: jest.fn() });
     replies.push(entries(3), entries(1, 4), entries(1, 5));
 
     await read(client, '1000-0');
@@ -109,7 +161,7 @@ describe('watchStreamReads', () => {
   it('does not look at the stream while the reader keeps up', async () => {
     const { client, replies, calls } = fakeReader();
     const onGap = jest.fn();
-    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    watchStreamReads(client, { retentionMs: 30_000, instanceId: 'me', onGap, now: clock });
     replies.push(entries(1), ...Array<null>(12).fill(null));
     await read(client, '1000-0');
     // A minute of quiet stream: blocking reads that time out every 5 s.
@@ -124,7 +176,7 @@ describe('watchStreamReads', () => {
   it('checks once behind by half the retention, and finds nothing lost while the first entry is not past the offset', async () => {
     const { client, replies, stream, calls } = fakeReader();
     const onGap = jest.fn();
-    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    watchStreamReads(client, { retentionMs: 30_000, instanceId: 'me', onGap, now: clock });
     replies.push(entries(3), entries(3, 4));
     stream.first = '1000-2';
     await read(client, '1000-0');
@@ -137,14 +189,19 @@ describe('watchStreamReads', () => {
   it('reports a gap when the stream was trimmed past the offset, once per read', async () => {
     const { client, replies, stream } = fakeReader();
     const onGap = jest.fn();
-    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    watchStreamReads(client, { retentionMs: 30_000, instanceId: 'me', onGap, now: clock });
     replies.push(entries(3), entries(3, 50));
     await read(client, '1000-0');
     now += 20_000;
     stream.first = '1000-50';
     const reply = await read(client, '1000-3');
     expect(onGap).toHaveBeenCalledTimes(1);
-    expect(onGap).toHaveBeenCalledWith({ stream: 's', offset: '1000-3', behindMs: 20_000 });
+    expect(onGap).toHaveBeenCalledWith({
+      reason: 'trimmed',
+      stream: 's',
+      offset: '1000-3',
+      behindMs: 20_000,
+    });
     // The entries read are still handed to the adapter.
     expect(reply).toEqual([['s', entries(3, 50)]]);
   });
@@ -152,7 +209,7 @@ describe('watchStreamReads', () => {
   it('reports a gap found only after the read (the stream trimmed meanwhile)', async () => {
     const { client, replies, stream, hooks } = fakeReader();
     const onGap = jest.fn();
-    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    watchStreamReads(client, { retentionMs: 30_000, instanceId: 'me', onGap, now: clock });
     replies.push(entries(3), entries(3, 4));
     await read(client, '1000-0');
     now += 20_000;
@@ -167,7 +224,7 @@ describe('watchStreamReads', () => {
   it('treats an emptied stream whose last id is past the offset as a gap, and one at the offset as none', async () => {
     const { client, replies, stream } = fakeReader();
     const onGap = jest.fn();
-    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    watchStreamReads(client, { retentionMs: 30_000, instanceId: 'me', onGap, now: clock });
     replies.push(entries(3), null, null);
     await read(client, '1000-0');
     now += 20_000;
@@ -185,7 +242,7 @@ describe('watchStreamReads', () => {
   it('sees no gap in a stream that does not exist, and assumes one when the check itself fails', async () => {
     const { client, replies, stream } = fakeReader();
     const onGap = jest.fn();
-    watchStreamReads(client, { retentionMs: 30_000, onGap, now: clock });
+    watchStreamReads(client, { retentionMs: 30_000, instanceId: 'me', onGap, now: clock });
     replies.push(entries(3), entries(3, 4), entries(3, 7));
     await read(client, '1000-0');
     now += 20_000;
@@ -198,9 +255,29 @@ describe('watchStreamReads', () => {
     expect(onGap).toHaveBeenCalledTimes(1);
   });
 
+  it("reports another instance's lost-publish marker, and ignores its own", async () => {
+    const { client, replies } = fakeReader();
+    const onGap = jest.fn();
+    watchStreamReads(client, { retentionMs: 30_000, instanceId: 'me', onGap, now: clock });
+    replies.push(
+      [
+        ['1000-1', ['uid', 'x']],
+        ['1000-2', [LOST_PUBLISH_FIELD, 'me']],
+      ],
+      [
+        ['1000-3', [LOST_PUBLISH_FIELD, 'other']],
+        ['1000-4', ['uid', 'x']],
+      ],
+    );
+    await read(client, '1000-0');
+    expect(onGap).not.toHaveBeenCalled();
+    await read(client, '1000-2');
+    expect(onGap).toHaveBeenCalledWith({ reason: 'lost-publish', stream: 's', instanceId: 'other' });
+  });
+
   it('never checks a read from the newest entry ($)', async () => {
     const { client, replies, calls } = fakeReader();
-    watchStreamReads(client, { retentionMs: 30_000, onGap: jest.fn(), now: clock });
+    watchStreamReads(client, { retentionMs: 30_000, instanceId: 'me', onGap: jest.fn(), now: clock });
     replies.push(null);
     now += 60_000;
     await read(client, '$');

@@ -25,33 +25,84 @@ export function compareStreamIds(a: string, b: string): number {
 }
 
 /**
- * The adapter trims the stream by length (`XADD ... MAXLEN ~ n`). This trims it by age instead: entries stay for
- * `retentionMs`, so an instance may fall that far behind without losing a broadcast, whatever the rate, and a
- * quiet deployment keeps a small stream. The adapter passes XADD's arguments as one array.
+ * The field of a stream entry that says "broadcasts from this instance were lost", with the instance's id as value.
+ * It has no `nsp` field, so the adapter itself skips it.
  */
-export function trimStreamByAge(publisher: Redis, retentionMs: number, now: () => number = Date.now): void {
+export const LOST_PUBLISH_FIELD = 'parley-lost';
+
+export interface StreamPublishOptions {
+  stream: string;
+  /** How long the stream keeps entries. */
+  retentionMs: number;
+  /** This instance, as its lost-publish markers name it (its own reader ignores them). */
+  instanceId: string;
+  now?: () => number;
+}
+
+/**
+ * Wraps the adapter's XADD on `publisher`:
+ *
+ * - The adapter trims the stream by length (`MAXLEN ~ n`); this trims it by age instead. Entries stay for
+ *   `retentionMs`, so an instance may fall that far behind without losing a broadcast, whatever the rate, and a
+ *   quiet deployment keeps a small stream.
+ * - A broadcast whose XADD fails (Redis unreachable past the client's retries, or refusing writes) never reaches
+ *   the other instances, and their sockets would miss it without knowing. The first XADD that succeeds afterwards
+ *   is followed by a marker entry, and every other instance that reads it treats it like a trimmed gap (see
+ *   watchStreamReads). This instance's own sockets got the broadcast: the adapter writes them either way.
+ *
+ * The adapter passes XADD's arguments as one array.
+ */
+export function publishThroughStream(publisher: Redis, options: StreamPublishOptions): void {
+  const now = options.now ?? Date.now;
   const xadd = publisher.xadd.bind(publisher) as (...args: unknown[]) => Promise<string | null>;
-  const trimmed = (...args: unknown[]): Promise<string | null> => {
-    const flat = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [...args];
-    if (flat[1] === 'MAXLEN' && flat[2] === '~') flat.splice(1, 3, 'MINID', '~', String(now() - retentionMs));
-    return xadd(...flat);
+  const minId = (): string => String(now() - options.retentionMs);
+  let lost = false;
+  const markLoss = (): void => {
+    lost = false;
+    xadd(options.stream, 'MINID', '~', minId(), '*', LOST_PUBLISH_FIELD, options.instanceId).catch(() => {
+      lost = true;
+    });
   };
-  publisher.xadd = trimmed as unknown as Redis['xadd'];
+  const published = (...args: unknown[]): Promise<string | null> => {
+    const flat = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [...args];
+    if (flat[1] === 'MAXLEN' && flat[2] === '~') flat.splice(1, 3, 'MINID', '~', minId());
+    return xadd(...flat).then(
+      (id) => {
+        if (lost) markLoss();
+        return id;
+      },
+      (error: unknown) => {
+        lost = true;
+        throw error;
+      },
+    );
+  };
+  publisher.xadd = published as unknown as Redis['xadd'];
 }
 
 export interface StreamReadOptions {
-  /** How long the stream keeps entries (see trimStreamByAge). */
+  /** How long the stream keeps entries (see publishThroughStream). */
   retentionMs: number;
-  /** Called when entries this reader had not read yet may have been trimmed: its sockets missed broadcasts. */
-  onGap(detail: { stream: string; offset: string; behindMs: number }): void;
+  /** This instance (see StreamPublishOptions). */
+  instanceId: string;
+  /**
+   * Called when this reader's sockets may have missed broadcasts: entries it had not read yet were trimmed, or
+   * another instance failed to publish some.
+   */
+  onGap(detail: StreamGap): void;
   now?: () => number;
 }
+
+export type StreamGap =
+  | { reason: 'trimmed'; stream: string; offset: string; behindMs: number }
+  | { reason: 'lost-publish'; stream: string; instanceId: string };
 
 type XReadReply = Array<[stream: string, entries: Array<[id: string, fields: string[]]>]> | null;
 
 /**
  * Wraps the adapter's blocking XREAD loop on `reader`: reads linger while the stream is busy (see
- * STREAM_READ_LINGER_MS), and a reader that fell behind checks that nothing after its offset was trimmed.
+ * STREAM_READ_LINGER_MS), a reader that fell behind checks that nothing after its offset was trimmed, and another
+ * instance's lost-publish marker (see publishThroughStream) is reported like such a gap.
  *
  * The check is only needed, and only made, while the reader is behind: an entry is trimmed once it is
  * `retentionMs` old, and a read that returned less than a full batch had every entry up to then. So until half the
@@ -84,7 +135,7 @@ export function watchStreamReads(reader: Redis, options: StreamReadOptions): voi
 
   const reportIfTrimmed = async (stream: string, offset: string): Promise<boolean> => {
     if (!(await trimmedPast(stream, offset))) return false;
-    options.onGap({ stream, offset, behindMs: now() - caughtUpAt });
+    options.onGap({ reason: 'trimmed', stream, offset, behindMs: now() - caughtUpAt });
     return true;
   };
 
@@ -102,6 +153,11 @@ export function watchStreamReads(reader: Redis, options: StreamReadOptions): voi
     if (entries < count) caughtUpAt = issuedAt;
     lingerUntil = entries > 0 && entries < count ? now() + STREAM_READ_LINGER_MS : 0;
     if (behind && !reported) await reportIfTrimmed(stream, offset);
+    for (const [, fields] of result?.[0]?.[1] ?? []) {
+      if (fields[0] === LOST_PUBLISH_FIELD && fields[1] !== options.instanceId) {
+        options.onGap({ reason: 'lost-publish', stream, instanceId: fields[1] });
+      }
+    }
     return result;
   };
   reader.xread = watched as unknown as Redis['xread'];
