@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { BenchContext, ScenarioOutcome } from './lib/context';
 import { Gen } from './lib/gens';
 import { createDatabase, deleteRedisKeys, dropDatabase, newInfra, withPg } from './lib/infra';
+import { describeSettled, settle, settledLine } from './lib/settle';
 import { figuresTable, integrityTable, notesList } from './lib/report';
 import { ServerProcess } from './lib/server-process';
 import { FULL, SMOKE } from './lib/sizes';
@@ -162,13 +163,16 @@ async function main(): Promise<number> {
     ctx.log(await createDatabase(distRoot, ctx.appEnv(0)));
     machineInfo = await machine(infra.databaseUrl);
     for (const name of options.scenarios) {
+      // Smoke runs only check that the harness works: no waiting.
+      const settled = options.smoke ? undefined : await settle(infra.databaseUrl);
+      if (settled) ctx.log(`before ${name}: ${describeSettled(settled)}`);
       const started = Date.now();
       const loadBefore = Math.round(loadavg()[0] * 100) / 100;
       ctx.log(`scenario ${name} (load average ${loadBefore})`);
       const load = (): [number, number] => [loadBefore, Math.round(loadavg()[0] * 100) / 100];
       try {
         const details = await SCENARIOS[name](ctx);
-        outcomes.push({ name, durationMs: Date.now() - started, loadAverage: load(), details });
+        outcomes.push({ name, durationMs: Date.now() - started, loadAverage: load(), settled, details });
       } catch (error) {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         ctx.log(`scenario ${name} failed: ${message}`);
@@ -176,6 +180,7 @@ async function main(): Promise<number> {
           name,
           durationMs: Date.now() - started,
           loadAverage: load(),
+          settled,
           error: message,
           details: {},
         });
@@ -206,6 +211,7 @@ async function main(): Promise<number> {
       outcomes.map((outcome) => `${outcome.name} ${outcome.loadAverage.join('/')}`).join(', ') +
       ` (${machineInfo?.cpus} cores).`,
     '',
+    ...settledLine(outcomes),
     'Ceilings measured in this run: ' +
       [...ctx.ceilings.values()]
         .map((ceiling) => `${ceiling.name} = ${ceiling.value} ${ceiling.unit}`)

@@ -7,6 +7,7 @@ import { BenchInfra } from './infra';
 import { ServerProcess, freePort } from './server-process';
 import { ProfileSummary, summarizeProfile } from './profile';
 import type { Sizes } from './sizes';
+import type { Settled } from './settle';
 
 export interface Figure {
   scenario: string;
@@ -48,6 +49,8 @@ export interface ScenarioOutcome {
   durationMs: number;
   /** 1-minute load average before and after: on a shared machine, the noise the figures were taken in. */
   loadAverage: [number, number];
+  /** How long the machine took to go quiet before it (full runs only). */
+  settled?: Settled;
   error?: string;
   details: Record<string, unknown>;
 }
