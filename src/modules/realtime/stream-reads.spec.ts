@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import {
   compareStreamIds,
   LOST_PUBLISH_FIELD,
+  LOST_PUBLISH_RETRY_MS,
   publishThroughStream,
   STREAM_READ_LINGER_MS,
   watchStreamReads,
@@ -69,7 +70,6 @@ describe('compareStreamIds', () => {
 
 describe('publishThroughStream', () => {
   const options = { stream: 's', retentionMs: 30_000, instanceId: 'me', now: () => 100_000 };
-  const flush = () => new Promise((resolve) => setImmediate(resolve));
 
   it("turns the adapter's length trim into an age trim and keeps the rest of the command", async () => {
     const xadd = jest.fn(async () => '1-1');
@@ -109,25 +109,47 @@ describe('publishThroughStream', () => {
     return { send, markers, markerCalls };
   }
 
-  it('follows the first publish that works after one that failed with a marker, once', async () => {
-    const { send, markerCalls } = scriptedPublisher([new Error('MaxRetriesPerRequestError'), '1-2', '1-3']);
-    await expect(send()).rejects.toThrow('MaxRetriesPerRequestError');
-    expect(await send()).toBe('1-2');
+  afterEach(() => jest.useRealTimers());
+
+  it('publishes no marker while nothing failed', async () => {
+    jest.useFakeTimers();
+    const { send, markerCalls } = scriptedPublisher(['1-1', '1-2']);
     await send();
-    await flush();
-    expect(markerCalls()).toEqual([['s', 'MINID', '~', '70000', '*', LOST_PUBLISH_FIELD, 'me']]);
+    await send();
+    await jest.advanceTimersByTimeAsync(10 * LOST_PUBLISH_RETRY_MS);
+    expect(markerCalls()).toEqual([]);
   });
 
-  it('tries the marker again after the next publish when the marker itself failed', async () => {
-    const { send, markers, markerCalls } = scriptedPublisher([new Error('down'), '1-2', '1-3']);
+  it('after a failed publish, tries a marker every second until Redis takes it, and only one', async () => {
+    jest.useFakeTimers();
+    const { send, markers, markerCalls } = scriptedPublisher([new Error('MaxRetriesPerRequestError'), '1-2']);
     markers.fail = true;
-    await expect(send()).rejects.toThrow('down');
-    await send();
-    await flush();
+    await expect(send()).rejects.toThrow('MaxRetriesPerRequestError');
+    expect(markerCalls()).toEqual([]);
+    await jest.advanceTimersByTimeAsync(LOST_PUBLISH_RETRY_MS);
+    expect(markerCalls()).toHaveLength(1);
+
     markers.fail = false;
-    await send();
-    await flush();
+    await jest.advanceTimersByTimeAsync(LOST_PUBLISH_RETRY_MS);
+    expect(markerCalls()).toEqual([
+      ['s', 'MINID', '~', '70000', '*', LOST_PUBLISH_FIELD, 'me'],
+      ['s', 'MINID', '~', '70000', '*', LOST_PUBLISH_FIELD, 'me'],
+    ]);
+    expect(await send()).toBe('1-2');
+    await jest.advanceTimersByTimeAsync(10 * LOST_PUBLISH_RETRY_MS);
     expect(markerCalls()).toHaveLength(2);
+  });
+
+  it('covers several failed publishes with one marker', async () => {
+    jest.useFakeTimers();
+    const { send, markerCalls } = scriptedPublisher([
+      new Error('down'),
+      new Error('down'),
+      new Error('down'),
+    ]);
+    await Promise.allSettled([send(), send(), send()]);
+    await jest.advanceTimersByTimeAsync(10 * LOST_PUBLISH_RETRY_MS);
+    expect(markerCalls()).toHaveLength(1);
   });
 });
 

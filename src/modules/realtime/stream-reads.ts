@@ -39,6 +39,9 @@ export interface StreamPublishOptions {
   now?: () => number;
 }
 
+/** How often a lost-publish marker is tried until Redis takes it. */
+export const LOST_PUBLISH_RETRY_MS = 1_000;
+
 /**
  * Wraps the adapter's XADD on `publisher`:
  *
@@ -46,9 +49,11 @@ export interface StreamPublishOptions {
  *   `retentionMs`, so an instance may fall that far behind without losing a broadcast, whatever the rate, and a
  *   quiet deployment keeps a small stream.
  * - A broadcast whose XADD fails (Redis unreachable past the client's retries, or refusing writes) never reaches
- *   the other instances, and their sockets would miss it without knowing. The first XADD that succeeds afterwards
- *   is followed by a marker entry, and every other instance that reads it treats it like a trimmed gap (see
- *   watchStreamReads). This instance's own sockets got the broadcast: the adapter writes them either way.
+ *   the other instances, and their sockets would miss it without knowing. After a failure a marker entry is
+ *   tried every LOST_PUBLISH_RETRY_MS until Redis takes it, and every other instance that reads it treats it
+ *   like a trimmed gap (see watchStreamReads). This instance's own sockets got the broadcast: the adapter writes
+ *   them either way. (The adapter publishes nothing on its own, no heartbeat: without the timer a quiet instance
+ *   would leave the others unaware until its next broadcast.)
  *
  * The adapter passes XADD's arguments as one array.
  */
@@ -56,26 +61,35 @@ export function publishThroughStream(publisher: Redis, options: StreamPublishOpt
   const now = options.now ?? Date.now;
   const xadd = publisher.xadd.bind(publisher) as (...args: unknown[]) => Promise<string | null>;
   const minId = (): string => String(now() - options.retentionMs);
-  let lost = false;
-  const markLoss = (): void => {
-    lost = false;
-    xadd(options.stream, 'MINID', '~', minId(), '*', LOST_PUBLISH_FIELD, options.instanceId).catch(() => {
-      lost = true;
-    });
+  let markerDue: NodeJS.Timeout | undefined;
+  let markerInFlight = false;
+  const sendMarker = (): void => {
+    markerDue = undefined;
+    markerInFlight = true;
+    xadd(options.stream, 'MINID', '~', minId(), '*', LOST_PUBLISH_FIELD, options.instanceId).then(
+      () => {
+        markerInFlight = false;
+      },
+      () => {
+        markerInFlight = false;
+        scheduleMarker();
+      },
+    );
+  };
+  // Replies on one connection come in order: a publish that fails while a marker is in flight was processed
+  // before that marker, which covers it if Redis takes it; if not, the marker's failure schedules another.
+  const scheduleMarker = (): void => {
+    if (markerDue || markerInFlight) return;
+    markerDue = setTimeout(sendMarker, LOST_PUBLISH_RETRY_MS);
+    markerDue.unref();
   };
   const published = (...args: unknown[]): Promise<string | null> => {
     const flat = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [...args];
     if (flat[1] === 'MAXLEN' && flat[2] === '~') flat.splice(1, 3, 'MINID', '~', minId());
-    return xadd(...flat).then(
-      (id) => {
-        if (lost) markLoss();
-        return id;
-      },
-      (error: unknown) => {
-        lost = true;
-        throw error;
-      },
-    );
+    return xadd(...flat).catch((error: unknown) => {
+      scheduleMarker();
+      throw error;
+    });
   };
   publisher.xadd = published as unknown as Redis['xadd'];
 }
