@@ -48,9 +48,14 @@ export async function settle(databaseUrl: string, options: SettleOptions = SETTL
   );
   let quietWindows = 0;
   let busyPercent: number | null = null;
+  const outcome = (quiet: boolean): Settled => ({
+    waitedMs: Date.now() - started,
+    busyPercent,
+    quiet,
+    checkpoint,
+  });
   let before = cpuTimes();
-  if (!before) return { waitedMs: Date.now() - started, busyPercent, quiet: false, checkpoint };
-  while (Date.now() - started < options.maxMs) {
+  while (before && Date.now() - started < options.maxMs) {
     await new Promise((resolve) => setTimeout(resolve, options.windowMs));
     const after = cpuTimes();
     if (!after) break;
@@ -58,9 +63,9 @@ export async function settle(databaseUrl: string, options: SettleOptions = SETTL
     busyPercent = total > 0 ? Math.round((1000 * (after.busy - before.busy)) / total) / 10 : 0;
     before = after;
     quietWindows = busyPercent < options.quietPercent ? quietWindows + 1 : 0;
-    if (quietWindows >= 2) return { waitedMs: Date.now() - started, busyPercent, quiet: true, checkpoint };
+    if (quietWindows >= 2) return outcome(true);
   }
-  return { waitedMs: Date.now() - started, busyPercent, quiet: false, checkpoint };
+  return outcome(false);
 }
 
 /** One line for the step log. */
