@@ -21,7 +21,7 @@ import { createValidationPipe } from './common/http/validation';
 import { AppConfig } from './config/config';
 import { HttpMetrics } from './modules/metrics/http-metrics';
 import { METRIC } from './modules/metrics/metrics.constants';
-import { RedisStreamsIoAdapter } from './modules/realtime/redis-streams-io.adapter';
+import { RedisStreamsIoAdapter, type SocketCounters } from './modules/realtime/redis-streams-io.adapter';
 import { RedisFactory } from './redis/redis.factory';
 
 export const API_PREFIX = 'api/v1';
@@ -66,9 +66,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  // Socket.IO across instances (Redis Streams), with the frame size limit and Origin check from config.
-  const streamGaps = app.get<Counter<'reason'>>(getToken(METRIC.socketStreamGaps));
-  app.useWebSocketAdapter(new RedisStreamsIoAdapter(app, config, app.get(RedisFactory), streamGaps));
+  // Socket.IO across instances (Redis Streams), with the frame size limit, Origin check and buffer limit from config.
+  const counters: SocketCounters = {
+    streamGaps: app.get<Counter<'reason'>>(getToken(METRIC.socketStreamGaps)),
+    slowConsumers: app.get<Counter<'transport'>>(getToken(METRIC.socketSlowConsumers)),
+  };
+  app.useWebSocketAdapter(new RedisStreamsIoAdapter(app, config, app.get(RedisFactory), counters));
   const fastify = app.getHttpAdapter().getInstance();
   // A JSON API: text/plain (which Fastify parses by default) answers 415 like any other non-JSON body.
   fastify.removeContentTypeParser('text/plain');

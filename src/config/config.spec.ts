@@ -27,7 +27,7 @@ describe('buildConfig', () => {
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'parley:' },
       jwt: { accessTtlSeconds: 900 },
       media: { maxBytes: 10 * 1_048_576 },
-      socket: { streamRetentionMs: 30_000 },
+      socket: { streamRetentionMs: 30_000, maxBufferedBytes: 1_048_576 },
     });
     expect(config.jwt.secret.length).toBeGreaterThan(0);
   });
@@ -51,6 +51,7 @@ describe('buildConfig', () => {
       REDIS_URL: 'rediss://cache:6380',
       REDIS_KEY_PREFIX: 'x:',
       SOCKET_STREAM_RETENTION_SECONDS: '120',
+      SOCKET_MAX_BUFFERED_BYTES: '4194304',
     });
     expect(config).toMatchObject({
       env: 'test',
@@ -60,7 +61,7 @@ describe('buildConfig', () => {
       bodyLimitBytes: 2048,
       database: { url: 'postgresql://app:pw@db:5432/parley' },
       redis: { url: 'rediss://cache:6380', keyPrefix: 'x:' },
-      socket: { streamRetentionMs: 120_000 },
+      socket: { streamRetentionMs: 120_000, maxBufferedBytes: 4_194_304 },
     });
   });
 
@@ -74,6 +75,7 @@ describe('buildConfig', () => {
     ['ARGON2_MEMORY_KIB', '12'],
     ['MEDIA_MAX_BYTES', '1e99'],
     ['SOCKET_STREAM_RETENTION_SECONDS', '1'],
+    ['SOCKET_MAX_BUFFERED_BYTES', '1024'],
     ['TRUST_PROXY', 'maybe'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'verbose'],

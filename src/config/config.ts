@@ -23,8 +23,16 @@ export interface AppConfig {
     failedLoginLockSeconds: number;
   };
   media: { dir: string; maxBytes: number };
-  /** `streamRetentionMs`: how long the Socket.IO stream keeps broadcasts, so how far an instance may fall behind. */
-  socket: { maxFrameBytes: number; eventsPerSecond: number; streamRetentionMs: number };
+  /**
+   * `streamRetentionMs`: how long the Socket.IO stream keeps broadcasts, so how far an instance may fall behind.
+   * `maxBufferedBytes`: what may wait to be sent to a client that stopped reading before its connection is closed.
+   */
+  socket: {
+    maxFrameBytes: number;
+    eventsPerSecond: number;
+    streamRetentionMs: number;
+    maxBufferedBytes: number;
+  };
   /** An instance's presence lease lives this long without a heartbeat (heartbeats come every third of it). */
   presence: { leaseTtlMs: number };
   messages: { batchWindowMs: number; batchMaxSize: number };
@@ -175,6 +183,7 @@ export function buildConfig(env: Env): AppConfig {
       maxFrameBytes: int(env, 'SOCKET_MAX_FRAME_BYTES', 64 * 1024, 1024, 10_485_760),
       eventsPerSecond: int(env, 'SOCKET_EVENTS_PER_SECOND', 50, 1, 100_000),
       streamRetentionMs: int(env, 'SOCKET_STREAM_RETENTION_SECONDS', 30, 2, 3600) * 1000,
+      maxBufferedBytes: int(env, 'SOCKET_MAX_BUFFERED_BYTES', 1_048_576, 65_536, 1_073_741_824),
     },
     presence: {
       leaseTtlMs: int(env, 'PRESENCE_LEASE_SECONDS', 45, 3, 3600) * 1000,

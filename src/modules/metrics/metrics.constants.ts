@@ -7,6 +7,7 @@ export const METRIC = {
   socketEvents: 'websocket_events_total',
   deliveryLag: 'message_delivery_lag_seconds',
   socketStreamGaps: 'websocket_stream_gaps_total',
+  socketSlowConsumers: 'websocket_slow_consumers_dropped_total',
   queueJobs: 'queue_jobs',
   notificationsSent: 'notifications_sent_total',
   notificationsSkipped: 'notifications_skipped_total',

@@ -42,6 +42,13 @@ const providers = [
       '(another instance could not publish some)',
     labelNames: ['reason'],
   }),
+  makeCounterProvider({
+    name: METRIC.socketSlowConsumers,
+    help:
+      'Connections closed because their client stopped reading: more than SOCKET_MAX_BUFFERED_BYTES waited to be ' +
+      'sent to it and it was not draining',
+    labelNames: ['transport'],
+  }),
   makeCounterProvider({ name: METRIC.notificationsSent, help: 'Notification emails sent' }),
   makeCounterProvider({
     name: METRIC.notificationsSkipped,

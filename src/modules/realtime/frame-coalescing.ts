@@ -1,4 +1,5 @@
 import type { Socket as TcpSocket } from 'node:net';
+import { field, webSocketOf } from './engine-internals';
 
 /** The parts of an engine.io server this reads: the `flush` event it emits before a socket's buffer goes out. */
 export interface FlushingEngine {
@@ -35,14 +36,8 @@ function uncork(tcp: Corkable): void {
  * whose `_socket` is the connection); undefined on HTTP long-polling, whose writes are whole HTTP responses.
  */
 export function tcpSocketOf(socket: unknown): Corkable | undefined {
-  const transport = field(socket, 'transport');
-  if (field(transport, 'name') !== 'websocket') return undefined;
-  const tcp = field(field(transport, 'socket'), '_socket');
+  const tcp = field(webSocketOf(socket), '_socket');
   return isCorkable(tcp) ? tcp : undefined;
-}
-
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 function isCorkable(value: unknown): value is Corkable {

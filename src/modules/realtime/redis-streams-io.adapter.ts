@@ -11,10 +11,19 @@ import type { AppConfig } from '../../config/config';
 import { RedisFactory } from '../../redis/redis.factory';
 import { coalesceFlushedFrames } from './frame-coalescing';
 import { isOriginAllowed } from './socket-handshake';
+import { dropSlowConsumers } from './slow-consumers';
 import { publishThroughStream, STREAM_READ_COUNT, watchStreamReads, type StreamGap } from './stream-reads';
 
 /** How long shutdown waits for queued broadcasts to reach Redis. */
 const FLUSH_TIMEOUT_MS = 2_000;
+
+/** What the adapter counts for `/metrics`. */
+export interface SocketCounters {
+  /** The times this instance fell so far behind the stream that it dropped its connections. */
+  streamGaps: Counter<'reason'>;
+  /** Connections closed because their client stopped reading. */
+  slowConsumers: Counter<'transport'>;
+}
 
 /** The part of the streams adapter that reads entries back from the stream. */
 interface StreamEntryReader {
@@ -62,13 +71,14 @@ export class RedisStreamsIoAdapter extends IoAdapter {
   private publisher?: Redis;
   private readonly handlerLogger = new Logger('SocketHandlers');
   private readonly streamLogger = new Logger('SocketStream');
+  private readonly slowLogger = new Logger('SocketBuffers');
+  private stopSlowConsumers?: () => void;
 
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
     private readonly redisFactory: RedisFactory,
-    /** Counts the times this instance fell so far behind the stream that it dropped its connections. */
-    private readonly streamGaps: Counter<'reason'>,
+    private readonly counters: SocketCounters,
   ) {
     super(app);
   }
@@ -84,6 +94,17 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     // Socket.IO accepts partial options; Nest's signature asks for the full type.
     const server = super.createIOServer(port, limits as ServerOptions);
     coalesceFlushedFrames(server.engine);
+    this.stopSlowConsumers = dropSlowConsumers({
+      maxBufferedBytes: this.config.socket.maxBufferedBytes,
+      sockets: () => server.of('/').sockets.values(),
+      onDrop: ({ transport, ...consumer }) => {
+        this.counters.slowConsumers.inc({ transport });
+        this.slowLogger.warn(
+          { ...consumer, transport, limit: this.config.socket.maxBufferedBytes },
+          'Closed the connection of a client that stopped reading; it reconnects and syncs',
+        );
+      },
+    }).stop;
     // ioredis' keyPrefix is not applied to pub/sub channels and the adapter duplicates this client for its
     // blocking XREADs, so the client is unprefixed and the prefix goes into the stream and channel names instead:
     // test runs and deployments sharing one Redis never read each other's broadcasts.
@@ -131,7 +152,7 @@ export class RedisStreamsIoAdapter extends IoAdapter {
    * fetched rather than silently absent.
    */
   private resyncAfterGap(server: Server, gap: StreamGap): void {
-    this.streamGaps.inc({ reason: gap.reason });
+    this.counters.streamGaps.inc({ reason: gap.reason });
     const dropped = dropConnections(server);
     const detail =
       gap.reason === 'trimmed'
@@ -148,6 +169,7 @@ export class RedisStreamsIoAdapter extends IoAdapter {
    * that server before Fastify has drained the requests in flight.
    */
   override async close(server: Server): Promise<void> {
+    this.stopSlowConsumers?.();
     dropConnections(server);
     await server.of('/').adapter.close();
     server.engine.close();
