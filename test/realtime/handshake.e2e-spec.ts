@@ -4,6 +4,7 @@ import {
   closeAll,
   connectSocket,
   decodeClaims,
+  emitAck,
   forgeAccessToken,
   registerUser,
   startRealtimeApp,
@@ -81,6 +82,17 @@ describe('Socket.IO handshake', () => {
     });
     opened.push(socket);
     expect(socket.connected).toBe(true);
+  });
+
+  it('connects with the client defaults: long-polling first, then upgraded to WebSocket', async () => {
+    const socket = await connectSocket(app, alice.accessToken, { transports: ['polling', 'websocket'] });
+    opened.push(socket);
+    const engine = socket.io.engine;
+    if (engine.transport.name !== 'websocket')
+      await new Promise((resolve) => engine.once('upgrade', resolve));
+    expect(engine.transport.name).toBe('websocket');
+    const synced = await emitAck(socket, 'sync', { rooms: {} });
+    expect(synced).toEqual({ ok: true, data: { rooms: {}, unavailable: [] } });
   });
 
   it('counts open connections in websocket_connections_active', async () => {

@@ -9,6 +9,7 @@ import type { Counter } from 'prom-client';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../../config/config';
 import { RedisFactory } from '../../redis/redis.factory';
+import { releaseHandshakeRequests } from './engine-internals';
 import { coalesceFlushedFrames } from './frame-coalescing';
 import { isOriginAllowed } from './socket-handshake';
 import { dropSlowConsumers } from './slow-consumers';
@@ -94,6 +95,7 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     // Socket.IO accepts partial options; Nest's signature asks for the full type.
     const server = super.createIOServer(port, limits as ServerOptions);
     coalesceFlushedFrames(server.engine);
+    releaseHandshakeRequests(server.engine);
     this.stopSlowConsumers = dropSlowConsumers({
       maxBufferedBytes: this.config.socket.maxBufferedBytes,
       sockets: () => server.of('/').sockets.values(),
