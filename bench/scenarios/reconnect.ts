@@ -94,6 +94,8 @@ export async function reconnect(ctx: BenchContext): Promise<Record<string, unkno
     );
 
     const startAt = nowMs() + 100;
+    // The app's CPU over the storm per socket back (its live messages included), for comparing builds.
+    const cpuPerReconnect = app.cpuMeter();
     const storm = Promise.all(
       gens.map((gen) =>
         gen.request('storm', {
@@ -116,6 +118,7 @@ export async function reconnect(ctx: BenchContext): Promise<Record<string, unkno
       liveIds.push(id);
     });
     const results: StormResult[] = await storm;
+    const cpuPerReconnectUs = cpuPerReconnect(sockets);
     // Late live deliveries of the trickle settle within a moment.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const reports: StormReport[] = await Promise.all(
@@ -149,6 +152,7 @@ export async function reconnect(ctx: BenchContext): Promise<Record<string, unkno
       target: '≤ 10 s',
       pass: allBack && missing === 0 && caughtUpMs <= TARGET_MS,
       note:
+        `app CPU ${cpuPerReconnectUs} µs per socket back (the storm, its live messages included); ` +
         `connected p50 ${connectedAt.summary().p50} / max ${connectedAt.summary().max} ms, synced p99 ${syncedAt.summary().p99} ms; ` +
         `${failedAttempts} failed connect attempts (${JSON.stringify(errors)}); generator CPU ${results.map((r) => r.cpu.percent).join('/')} %; ` +
         `the first connect of all ${sockets} took ${initialConnectSeconds.toFixed(1)} s`,
@@ -169,6 +173,7 @@ export async function reconnect(ctx: BenchContext): Promise<Record<string, unkno
     });
     return {
       sockets,
+      cpuPerReconnectUs,
       initialConnectSeconds,
       caughtUpMs,
       missing,
