@@ -62,9 +62,10 @@ function dropConnections(server: Server): number {
  * instance reaches sockets on every instance. Streams (rather than pub/sub) because a short Redis outage loses no
  * broadcast: each node resumes reading from its last offset.
  *
- * Also applies the transport limits that must hold for every gateway: the frame size limit and the Origin check
- * (Socket.IO's `cors` option only sets headers; `allowRequest` is what refuses a foreign Origin), and sends the
- * frames engine.io flushes together in one TCP write.
+ * Also applies the transport limits that must hold for every gateway: the frame size limit, the Origin check
+ * (Socket.IO's `cors` option only sets headers; `allowRequest` is what refuses a foreign Origin) and the limit on
+ * what may wait for a client that stopped reading; sends the frames engine.io flushes together in one TCP write;
+ * and lets each connection's handshake request go once it has served.
  */
 export class RedisStreamsIoAdapter extends IoAdapter {
   private readonly clients: Redis[] = [];
