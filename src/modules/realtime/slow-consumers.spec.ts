@@ -29,6 +29,12 @@ describe('bufferedBytes', () => {
     expect(bufferedBytes(conn)).toBe(3);
   });
 
+  it('counts text as the UTF-8 bytes that go out', () => {
+    const conn = connection('polling');
+    conn.writeBuffer.push({ data: '€é' });
+    expect(bufferedBytes(conn)).toBe(5);
+  });
+
   it('reads nothing from something that is not a connection', () => {
     expect(bufferedBytes(undefined)).toBe(0);
     expect(bufferedBytes({ writeBuffer: 'no', transport: { name: 'websocket', socket: null } })).toBe(0);

@@ -62,9 +62,9 @@ export function dropSlowConsumers(options: SlowConsumerOptions): { stop(): void 
 }
 
 /**
- * About how many bytes wait to go out on an engine.io connection: the packets engine.io buffers while a write is in
- * flight (strings counted in UTF-16 units, so text beyond ASCII is undercounted), plus, on WebSocket, what the
- * `ws` socket has not yet handed to the kernel.
+ * How many bytes wait to go out on an engine.io connection: the packets engine.io buffers while a write is in flight
+ * (as UTF-8), plus, on WebSocket, what the `ws` socket has not yet handed to the kernel. Only connections with a
+ * write in flight have packets to count, so the pass over every socket stays cheap.
  */
 export function bufferedBytes(conn: unknown): number {
   let bytes = 0;
@@ -87,7 +87,7 @@ function closeNow(conn: unknown): void {
 }
 
 function sizeOf(data: unknown): number {
-  if (typeof data === 'string') return data.length;
+  if (typeof data === 'string') return Buffer.byteLength(data);
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
   return 0;
 }
