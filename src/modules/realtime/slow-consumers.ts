@@ -22,7 +22,6 @@ export interface SlowConsumerOptions {
   /** The connected sockets, read on every check (Socket.IO's namespace map). */
   sockets: () => Iterable<ConsumerSocket>;
   onDrop: (consumer: SlowConsumer) => void;
-  intervalMs?: number;
 }
 
 /**
@@ -56,7 +55,7 @@ export function dropSlowConsumers(options: SlowConsumerOptions): { stop(): void 
     }
     over = now;
   };
-  const timer = setInterval(check, options.intervalMs ?? SLOW_CONSUMER_CHECK_MS);
+  const timer = setInterval(check, SLOW_CONSUMER_CHECK_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
