@@ -38,8 +38,8 @@ const providers = [
     name: METRIC.socketStreamGaps,
     help:
       'Times this instance dropped its connections to resync, because broadcasts to it may have been lost: ' +
-      'reason "trimmed" (it fell behind the Socket.IO stream past its retention) or "lost-publish" ' +
-      '(another instance could not publish some)',
+      'reason "trimmed" (it fell behind the Socket.IO stream past its retention), "reset" (the stream was lost, ' +
+      'e.g. Redis came back without its data) or "lost-publish" (another instance could not publish some)',
     labelNames: ['reason'],
   }),
   makeCounterProvider({

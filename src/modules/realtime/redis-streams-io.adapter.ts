@@ -75,6 +75,7 @@ export class RedisStreamsIoAdapter extends IoAdapter {
   private readonly streamLogger = new Logger('SocketStream');
   private readonly slowLogger = new Logger('SocketBuffers');
   private stopSlowConsumers?: () => void;
+  private stopStreamUpkeep?: () => void;
 
   constructor(
     app: INestApplicationContext,
@@ -126,7 +127,7 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     const retentionMs = this.config.socket.streamRetentionMs;
     const stream = `${prefix}socket.io`;
     const instanceId = randomUUID();
-    publishThroughStream(client, { stream, retentionMs, instanceId });
+    this.stopStreamUpkeep = publishThroughStream(client, { stream, retentionMs, instanceId });
     // The adapter duplicates the client for its subscription and its blocking stream reads, and does not handle
     // their command failures: with a retry limit, a Redis outage at boot rejects SUBSCRIBE unhandled and kills the
     // process. Those readers wait for Redis as long as it takes instead.
@@ -150,7 +151,8 @@ export class RedisStreamsIoAdapter extends IoAdapter {
 
   /**
    * Broadcasts to this instance's sockets may be missing: this instance fell more than the stream's retention
-   * behind and some were trimmed before it read them, or another instance could not publish some. Nothing tells
+   * behind and some were trimmed before it read them, the stream was lost (Redis came back without it), or another
+   * instance could not publish some. Nothing tells
    * which, so every socket here reconnects and catches up with `sync`, as after any reconnect: a missed message is
    * fetched rather than silently absent.
    */
@@ -158,9 +160,9 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     this.counters.streamGaps.inc({ reason: gap.reason });
     const dropped = dropConnections(server);
     const detail =
-      gap.reason === 'trimmed'
-        ? { behindMs: gap.behindMs, retentionMs: this.config.socket.streamRetentionMs }
-        : { publisher: gap.instanceId };
+      gap.reason === 'lost-publish'
+        ? { publisher: gap.instanceId }
+        : { behindMs: gap.behindMs, retentionMs: this.config.socket.streamRetentionMs };
     this.streamLogger.warn(
       { reason: gap.reason, ...detail, dropped },
       'Broadcasts to this instance may have been lost; dropped its connections so clients reconnect and sync',
@@ -173,6 +175,7 @@ export class RedisStreamsIoAdapter extends IoAdapter {
    */
   override async close(server: Server): Promise<void> {
     this.stopSlowConsumers?.();
+    this.stopStreamUpkeep?.();
     dropConnections(server);
     await server.of('/').adapter.close();
     server.engine.close();
