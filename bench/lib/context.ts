@@ -121,6 +121,7 @@ export class BenchContext {
         port,
         env: this.appEnv(port, extra),
         inspect: true,
+        nodeArgs: appNodeArgs(),
         healthPath: '/health/ready',
       }),
     );
@@ -250,4 +251,9 @@ function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const name of names) if (env[name]) picked[name] = env[name]!;
   return picked;
+}
+
+/** `BENCH_APP_NODE_ARGS` (space-separated) go to the app's node, e.g. V8 heap flags, to compare settings. */
+function appNodeArgs(): string[] {
+  return (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 }
