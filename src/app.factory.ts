@@ -13,6 +13,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { AppException } from './common/errors/app-exception';
 import { ErrorCode } from './common/errors/error-codes';
 import { handleClientError } from './common/http/client-error';
+import { refuseUnsafeInput } from './common/http/input-guard';
 import { toErrorResponse } from './common/errors/error-response';
 import { logRequestsOutsideMiddleware } from './common/logging/unmounted-request-log';
 import { buildOpenApiDocument } from './common/http/openapi';
@@ -104,6 +105,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     if (adapter.draining) void reply.header('connection', 'close');
     done(null, payload);
   });
+  refuseUnsafeInput(fastify);
   app.get(HttpMetrics).register(fastify);
   logRequestsOutsideMiddleware(fastify);
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { startApp, TestApp } from '../support/app';
 import { expectError, Http, HttpResult } from '../support/http';
-import { uniqueName } from '../support/users';
+import { registerUser, uniqueName, type RegisteredUser } from '../support/users';
 
 const REGISTER = '/api/v1/auth/register';
 
@@ -257,6 +257,69 @@ describe('error shapes', () => {
     it('a body under the limit is served normally', async () => {
       const res = await Http.for(small).post(REGISTER, validRegistration());
       expect(res.status).toBe(201);
+    });
+  });
+
+  describe('NUL characters and deep nesting', () => {
+    let user: RegisteredUser;
+    beforeAll(async () => {
+      user = await registerUser(app);
+    });
+
+    /** The JSON of `levels` arrays, each holding the next (JSON.stringify overflows its stack on such values). */
+    const nested = (levels: number): string => `${'['.repeat(levels)}"x"${']'.repeat(levels)}`;
+    const json = { 'content-type': 'application/json' };
+
+    it('refuses NUL in any text field of a body with 400 VALIDATION_FAILED, and stores nothing', async () => {
+      const registration = validRegistration();
+      const res = await http.post(REGISTER, { ...registration, displayName: 'x\u0000' });
+      const body = expectError(res, 400, 'VALIDATION_FAILED');
+      expect(body.details).toEqual([
+        { field: 'displayName', message: 'displayName must not contain NUL characters' },
+      ]);
+      // Not registered: the same registration without the NUL goes through.
+      expect((await http.post(REGISTER, registration)).status).toBe(201);
+
+      const token = { token: user.accessToken };
+      const refusals = [
+        await http.post('/api/v1/auth/login', { login: 'a\u0000b', password: 'x\u0000' }),
+        await http.patch('/api/v1/users/me', { displayName: 'a\u0000b' }, token),
+        await http.patch('/api/v1/users/me', { settings: { theme: 'a\u0000b' } }, token),
+        await http.patch('/api/v1/users/me', { settings: { 'a\u0000': 1 } }, token),
+        await http.post('/api/v1/rooms', { type: 'group', name: 'a\u0000b', memberIds: [] }, token),
+      ];
+      for (const refused of refusals) expectError(refused, 400, 'VALIDATION_FAILED');
+      const me = await http.get('/api/v1/users/me', token);
+      expect(me.body.displayName).toBe(user.user.displayName);
+    });
+
+    it('refuses NUL in a query parameter or inside a cursor', async () => {
+      const token = { token: user.accessToken };
+      const cursor = Buffer.from(JSON.stringify('\u0000')).toString('base64url');
+      for (const path of [
+        '/api/v1/users?q=%00',
+        '/api/v1/messages/search?q=a%00b',
+        `/api/v1/users?limit=1&cursor=${cursor}`,
+      ]) {
+        const res = await http.get(path, token);
+        expectError(res, 400, 'VALIDATION_FAILED');
+      }
+    });
+
+    it('refuses a body nested deeper than any route needs, naming the field', async () => {
+      const refresh = await http.post('/api/v1/auth/refresh', undefined, {
+        rawBody: `{"refreshToken":${nested(5_000)}}`,
+        headers: json,
+      });
+      expect(expectError(refresh, 400, 'VALIDATION_FAILED').details).toEqual([
+        { field: 'refreshToken', message: 'refreshToken is nested too deeply (at most 32 levels)' },
+      ]);
+      const settings = await http.patch('/api/v1/users/me', undefined, {
+        token: user.accessToken,
+        rawBody: `{"settings":{"deep":${nested(100_000)}}}`,
+        headers: json,
+      });
+      expectError(settings, 400, 'VALIDATION_FAILED');
     });
   });
 

@@ -158,6 +158,31 @@ describe('toErrorResponse', () => {
     });
   });
 
+  describe('PostgreSQL refusing NUL in text', () => {
+    const refusal = () =>
+      Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+
+    it.each([
+      ['from pg', refusal()],
+      ['wrapped by TypeORM', Object.assign(new Error('query failed'), { driverError: refusal() })],
+    ])('answers it %s as a 400 VALIDATION_FAILED', (_label, thrown) => {
+      const { body, unexpected } = toErrorResponse(thrown, REQUEST_ID);
+      expect(body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'VALIDATION_FAILED',
+        message: 'Text must not contain NUL characters',
+        requestId: REQUEST_ID,
+      });
+      expect(unexpected).toBe(false);
+    });
+
+    it('leaves other database errors as a 500', () => {
+      const thrown = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      expect(toErrorResponse(thrown, REQUEST_ID).body.statusCode).toBe(500);
+    });
+  });
+
   describe('anything else', () => {
     it.each([
       ['an Error', new Error('relation "users" does not exist at /app/dist/x.js:1')],

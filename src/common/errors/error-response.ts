@@ -93,6 +93,21 @@ function isFastifyError(error: unknown): error is { code: string; statusCode?: n
   return typeof code === 'string' && code.startsWith('FST_');
 }
 
+/**
+ * PostgreSQL's "invalid byte sequence for encoding UTF8: 0x00": text with a NUL character, which it cannot store
+ * (JavaScript strings cannot carry any other invalid sequence). Requests are checked for NUL before they reach a
+ * route (input-guard.ts); this catches text that came another way, e.g. a Socket.IO payload field without a rule.
+ */
+function isNulInText(error: unknown): boolean {
+  const code = (value: unknown): unknown =>
+    typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
+  const driverError =
+    typeof error === 'object' && error !== null
+      ? (error as { driverError?: unknown }).driverError
+      : undefined;
+  return code(error) === '22021' || code(driverError) === '22021';
+}
+
 /** Maps anything thrown anywhere to the contract's error shape. Unknown errors become a bare 500. */
 export function toErrorResponse(error: unknown, requestId: string): ErrorResponse {
   // Nest wraps Fastify's parser errors in an HttpException; the original carries the precise code.
@@ -102,6 +117,13 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
   if (known) {
     return {
       body: withBody(known.status, known.code, known.message, requestId),
+      headers: {},
+      unexpected: false,
+    };
+  }
+  if (isNulInText(error)) {
+    return {
+      body: withBody(400, ErrorCode.VALIDATION_FAILED, 'Text must not contain NUL characters', requestId),
       headers: {},
       unexpected: false,
     };

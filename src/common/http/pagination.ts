@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, isUUID, Max, MaxLength, Min } from 'class-validator';
 import { AppException } from '../errors/app-exception';
+import { findUnsafeInput } from './input-guard';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 100;
@@ -58,7 +59,7 @@ export function decodeCursor<K>(cursor: string, isKey: (value: unknown) => value
   } catch {
     value = undefined;
   }
-  if (value === undefined || !isKey(value)) {
+  if (value === undefined || findUnsafeInput(value, 'cursor') || !isKey(value)) {
     throw AppException.validation([{ field: 'cursor', message: 'cursor is malformed' }]);
   }
   return value;
