@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { TestApp } from '../support/app';
 import { Http } from '../support/http';
-import { connectSocket, nextEvent, record } from '../support/socket';
+import { connectSocket, emitAck, nextEvent, record } from '../support/socket';
 import { Api, registerUsers, startConversationsApp } from './helpers';
 
 /**
@@ -37,6 +37,7 @@ describe('conversation events as a member sees them', () => {
       'message:deleted',
       'reaction:added',
       'reaction:removed',
+      'room:delivered',
       'room:read',
     ]) {
       socket.on(event, (payload: any) => seen.push([event, payload]));
@@ -99,17 +100,37 @@ describe('conversation events as a member sees them', () => {
     expect(seen[5][1]).toEqual({ id: message.id, roomId: room.id, seq: message.seq, rev: message.rev + 5 });
   });
 
-  it('announces read positions only when they move', async () => {
+  it('announces read positions only when they move, and the delivered position a read moves', async () => {
     const { alice, room, seen, marker } = await setup();
-    for (let i = 0; i < 3; i += 1) await api.send(alice, room.id, `m${i}`);
-    for (const seq of [2, 1, 2, 3]) {
-      await http.post(`/api/v1/rooms/${room.id}/read`, { seq }, { token: alice.accessToken });
-    }
+    for (let i = 0; i < 4; i += 1) await api.send(alice, room.id, `m${i}`);
+    const token = { token: alice.accessToken };
+    for (const seq of [2, 1, 2]) await http.post(`/api/v1/rooms/${room.id}/read`, { seq }, token);
+    // Alice's client has received up to 3: reading 3 moves only the read position, reading 4 both.
+    const aliceSocket = await connectSocket(app, alice.accessToken);
+    sockets.push(aliceSocket);
+    expect(await emitAck(aliceSocket, 'room:delivered', { roomId: room.id, seq: 3 })).toEqual({
+      ok: true,
+      data: {},
+    });
+    for (const seq of [3, 4]) await http.post(`/api/v1/rooms/${room.id}/read`, { seq }, token);
     await marker();
-    expect(seen.filter(([name]) => name === 'room:read').map(([, payload]) => payload)).toEqual([
-      { roomId: room.id, userId: alice.user.id, seq: 2 },
-      { roomId: room.id, userId: alice.user.id, seq: 3 },
+    const positions = seen
+      .filter(([name]) => name === 'room:read' || name === 'room:delivered')
+      .map(([name, payload]) => [name, payload.seq]);
+    // Reading implies delivery: a read that moves delivered with it announces that first.
+    expect(positions).toEqual([
+      ['room:delivered', 2],
+      ['room:read', 2],
+      ['room:delivered', 3],
+      ['room:read', 3],
+      ['room:delivered', 4],
+      ['room:read', 4],
     ]);
+    expect(seen.find(([name]) => name === 'room:delivered')?.[1]).toEqual({
+      roomId: room.id,
+      userId: alice.user.id,
+      seq: 2,
+    });
   });
 
   it('keeps a removed member from hearing the room', async () => {

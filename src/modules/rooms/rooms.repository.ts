@@ -383,17 +383,30 @@ export class RoomsRepository {
 
   /**
    * Moves the read position forward (never back) and the delivered position with it, since reading implies
-   * delivery. Returns whether the read position moved.
+   * delivery. Returns whether the read position moved (undefined when it did not) and whether delivered did too.
    */
-  async advanceRead(roomId: string, userId: string, seq: number): Promise<boolean> {
-    const row = await this.sql.one(
-      `UPDATE room_members
-          SET last_read_seq = GREATEST(last_read_seq, $3), last_delivered_seq = GREATEST(last_delivered_seq, $3)
-        WHERE room_id = $1 AND user_id = $2 AND last_read_seq < $3
-        RETURNING user_id`,
+  async advanceRead(
+    roomId: string,
+    userId: string,
+    seq: number,
+  ): Promise<{ delivered: boolean } | undefined> {
+    // The CTE locks the row and reads the delivered position before the update (a lower read position needs no
+    // lock); delivered never trails read, so it can only move when read does.
+    const row = await this.sql.one<{ delivered: boolean }>(
+      `WITH before AS (
+         SELECT last_delivered_seq FROM room_members
+          WHERE room_id = $1 AND user_id = $2 AND last_read_seq < $3
+          FOR UPDATE
+       )
+       UPDATE room_members m
+          SET last_read_seq = GREATEST(m.last_read_seq, $3),
+              last_delivered_seq = GREATEST(m.last_delivered_seq, $3)
+         FROM before
+        WHERE m.room_id = $1 AND m.user_id = $2
+        RETURNING before.last_delivered_seq < $3 AS delivered`,
       [roomId, userId, seq],
     );
-    return row !== null;
+    return row ?? undefined;
   }
 
   /** Moves the delivered position forward (never back). Returns whether it moved. */

@@ -322,14 +322,19 @@ export class RoomsService implements OnModuleInit {
 
   // ---- positions and changes ----
 
-  /** Moves the caller's read (and delivered) position forward; a lower seq is a no-op. seq > lastSeq: 400. */
+  /**
+   * Moves the caller's read (and delivered) position forward; a lower seq is a no-op. seq > lastSeq: 400. The room
+   * hears `room:read`, and `room:delivered` first when the delivered position moved with it.
+   */
   async markRead(userId: string, roomId: string, seq: number): Promise<void> {
     assertPosition(seq);
     const membership = await this.assertMember(userId, roomId);
     this.assertWithinRoom(membership, seq);
-    if (await this.rooms.advanceRead(roomId, userId, seq)) {
-      this.events.publish('room.read', { roomId, userId, seq });
-    }
+    const moved = await this.rooms.advanceRead(roomId, userId, seq);
+    if (!moved) return;
+    // Delivered first: a client that tracks both sees them in the order the positions imply.
+    if (moved.delivered) this.events.publish('room.delivered', { roomId, userId, seq });
+    this.events.publish('room.read', { roomId, userId, seq });
   }
 
   /** Moves the caller's delivered position forward; a lower seq is a no-op. seq > lastSeq: 400. */
