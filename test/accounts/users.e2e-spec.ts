@@ -204,6 +204,21 @@ describe('users', () => {
       expect(res.text).not.toContain(user.password);
       expect(res.text).not.toContain(user.refreshToken);
       expect(res.text).not.toContain(other.user.email);
+
+      // As in GET /auth/sessions: the session asking is marked current, and only it.
+      const second = await http.post('/api/v1/auth/login', {
+        login: user.user.username,
+        password: user.password,
+      });
+      const fromSecond = await http.get('/api/v1/users/me/export', { token: second.body.accessToken });
+      const current = (fromSecond.body.sessions as Array<{ id: string; current: boolean }>).filter(
+        (session) => session.current,
+      );
+      expect(current).toHaveLength(1);
+      expect(fromSecond.body.sessions).toHaveLength(2);
+      const listed = await http.get('/api/v1/auth/sessions', { token: second.body.accessToken });
+      const listedCurrent = listed.body.items.find((session: { current: boolean }) => session.current);
+      expect(current[0].id).toBe(listedCurrent.id);
       expect(res.text).not.toMatch(/argon2|refresh_hash|refreshHash|passwordHash/);
     });
   });

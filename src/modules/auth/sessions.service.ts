@@ -160,9 +160,9 @@ export class SessionsService {
     );
   }
 
-  async listAllForExport(userId: string): Promise<SessionView[]> {
+  async listAllForExport(userId: string, currentSessionId: string): Promise<SessionView[]> {
     return (await this.repository.findAllForUser(userId)).map((row) => ({
-      ...toSessionView(row, ''),
+      ...toSessionView(row, currentSessionId),
       revokedAt: row.revokedAt?.toISOString() ?? null,
     }));
   }

@@ -49,7 +49,7 @@ export class UsersController {
   /** A JSON export of everything the service holds about the caller. */
   @Get('me/export')
   exportMe(@CurrentUser() user: AuthUser): Promise<UserExportDto> {
-    return this.users.exportMe(user.id);
+    return this.users.exportMe(user.id, user.sessionId);
   }
 
   /** Deletes the caller's account (password-confirmed): profile anonymised, sessions revoked, messages tombstoned. */

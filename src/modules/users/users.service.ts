@@ -234,10 +234,11 @@ export class UsersService {
     this.events.publish('user.deleted', { userId: user.id });
   }
 
-  async exportMe(userId: string): Promise<UserExportDto> {
+  /** `currentSessionId`: the session asking, marked `current` among the sessions. */
+  async exportMe(userId: string, currentSessionId: string): Promise<UserExportDto> {
     const user = await this.requireSelf(userId);
     const [sessions, blocks, auditEvents] = await Promise.all([
-      this.sessions.listAllForExport(userId),
+      this.sessions.listAllForExport(userId, currentSessionId),
       this.users.findBlocksBy(userId),
       this.audit.listForUser(userId),
     ]);
