@@ -275,6 +275,11 @@ describe('Socket.IO delivery', () => {
 
     const beyond = await emitAck(bob1, 'room:read', { roomId, seq: message.seq + 1000 });
     expect(beyond.error?.code).toBe('VALIDATION_FAILED');
+    const huge = await emitAck(bob1, 'room:delivered', { roomId, seq: 3e9 });
+    expect(huge.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ field: 'seq', message: 'seq must be an integer from 0 to 2147483647' }],
+    });
   });
 
   it('relays typing to the other members only, never back to any socket of the typist', async () => {

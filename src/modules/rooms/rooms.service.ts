@@ -69,7 +69,7 @@ const lastOwner = (): AppException =>
 
 function assertPosition(seq: number): void {
   if (!Number.isSafeInteger(seq) || seq < 0 || seq > MAX_SEQ) {
-    throw AppException.validation([{ field: 'seq', message: 'seq must be an integer >= 0' }]);
+    throw AppException.validation([{ field: 'seq', message: `seq must be an integer from 0 to ${MAX_SEQ}` }]);
   }
 }
 
