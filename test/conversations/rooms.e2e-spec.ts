@@ -219,10 +219,30 @@ describe('rooms and membership', () => {
         403,
         'USER_BLOCKED',
       );
-      // Groups are not affected by blocks, and the history stays readable.
+      // Groups the blocker joins are not affected by blocks, and the history stays readable.
       const group = await api.createGroup(blocker, [blocked, other]);
       await api.send(blocked, group.id, 'still fine in groups');
       expect((await api.page(blocker, room.id)).items).toHaveLength(1);
+      // But the blocked user cannot pull the blocker into a room: not a new group, not an existing one.
+      const refusedGroup = await http.post(
+        '/api/v1/rooms',
+        { type: 'group', name: 'Again', memberIds: [blocker.user.id, other.user.id] },
+        { token: blocked.accessToken },
+      );
+      expect(expectError(refusedGroup, 403, 'USER_BLOCKED').details).toEqual([
+        { field: 'memberIds', message: 'this user has blocked you', userId: blocker.user.id },
+      ]);
+      const own = await api.createGroup(blocked, [other]);
+      const refusedAdd = await http.post(
+        `/api/v1/rooms/${own.id}/members`,
+        { userIds: [blocker.user.id] },
+        { token: blocked.accessToken },
+      );
+      expectError(refusedAdd, 403, 'USER_BLOCKED');
+      const members = await http.get(`/api/v1/rooms/${own.id}/members`, { token: blocked.accessToken });
+      expect(members.body.items.map((member: { userId: string }) => member.userId)).not.toContain(
+        blocker.user.id,
+      );
 
       await http.delete(`/api/v1/users/${blocked.user.id}/block`, undefined, { token: blocker.accessToken });
       await api.send(blocked, room.id, 'after the unblock');

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { AppException } from '../../common/errors/app-exception';
 import { ErrorCode } from '../../common/errors/error-codes';
@@ -159,8 +159,25 @@ export class RoomsService implements OnModuleInit {
       throw AppException.validation([{ field: 'name', message: 'name is required for a group' }]);
     }
     await this.assertUsersExist(others);
+    await this.assertNotBlockedBy(userId, others, 'memberIds');
     const id = await this.rooms.createGroup(userId, dto.name, dto.description ?? null, others);
     return { room: await this.publishCreated(id, userId, true), created: true };
+  }
+
+  /**
+   * Someone who blocked the caller cannot be put in a room by them: otherwise a block would only keep them out of
+   * direct rooms, and the blocked user could pull the blocker into group after group to reach them.
+   */
+  private async assertNotBlockedBy(userId: string, userIds: string[], field: string): Promise<void> {
+    const blockers = await this.users.blockersAmong(userId, userIds);
+    if (blockers.length > 0) {
+      throw new AppException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.USER_BLOCKED,
+        'Some of these users do not accept being added to rooms by you',
+        blockers.map((id) => ({ field, message: 'this user has blocked you', userId: id })),
+      );
+    }
   }
 
   private async publishCreated(roomId: string, userId: string, created: boolean): Promise<RoomDto> {
@@ -259,6 +276,7 @@ export class RoomsService implements OnModuleInit {
     this.requireRole(membership, 'admin');
     const userIds = [...new Set(dto.userIds)];
     await this.assertUsersExist(userIds);
+    await this.assertNotBlockedBy(userId, userIds, 'userIds');
     const added = await this.rooms.addMembers(roomId, userIds);
     if (added === null) throw roomNotFound();
     if (added.length > 0) {

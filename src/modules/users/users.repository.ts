@@ -231,6 +231,16 @@ export class UsersRepository {
     });
   }
 
+  /** Of `candidateIds`, those who have blocked `blockedId`. */
+  async blockersAmong(blockedId: string, candidateIds: string[]): Promise<string[]> {
+    if (candidateIds.length === 0) return [];
+    const rows = await this.blocks.find({
+      select: { blockerId: true },
+      where: { blockedId, blockerId: In(candidateIds) },
+    });
+    return rows.map((row) => row.blockerId);
+  }
+
   async findBlocksBy(blockerId: string): Promise<UserBlock[]> {
     return this.blocks.find({ where: { blockerId }, order: { createdAt: 'DESC' } });
   }

@@ -77,6 +77,11 @@ export class UsersService {
     return this.users.hasBlocked(blockerId, blockedId);
   }
 
+  /** Of `candidateIds`, those who have blocked `blockedId`. */
+  blockersAmong(blockedId: string, candidateIds: string[]): Promise<string[]> {
+    return this.users.blockersAmong(blockedId, candidateIds);
+  }
+
   touchLastSeen(userId: string, at: Date): Promise<void> {
     return this.users.touchLastSeen(userId, at);
   }
