@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/http/api-errors';
 import { CurrentUser } from '../../common/http/current-user.decorator';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import { AuditEventPageDto, AuditLogQueryDto } from '../audit/audit.dto';
@@ -10,6 +11,8 @@ import { Client } from '../auth/client-info.decorator';
 import { RequireRole } from '../auth/roles.decorator';
 import { AdminListUsersQueryDto, AdminUpdateUserDto, AdminUserDto, AdminUserPageDto } from './admin.dto';
 import { AdminService } from './admin.service';
+
+const NOT_ADMIN = 'The caller does not have the `admin` role';
 
 /** Administration; every route requires the `admin` role (403 otherwise). */
 @ApiTags('admin')
@@ -23,12 +26,17 @@ export class AdminController {
 
   /** All accounts (including disabled and deleted ones), by username; `q` filters by prefix. */
   @Get('users')
+  @ApiErrors({ 403: { FORBIDDEN: NOT_ADMIN } })
   adminListUsers(@Query() query: AdminListUsersQueryDto): Promise<AdminUserPageDto> {
     return this.admin.listUsers(query);
   }
 
   /** Changes a user's role or disables/enables them; disabling revokes every session. */
   @Patch('users/:id')
+  @ApiErrors({
+    403: { FORBIDDEN: `${NOT_ADMIN}, or an admin changing their own role or disabling themselves` },
+    404: { USER_NOT_FOUND: 'No such user (or the account was deleted)' },
+  })
   adminUpdateUser(
     @CurrentUser() user: AuthUser,
     @Param('id', new UuidParamPipe('id')) id: string,
@@ -40,6 +48,7 @@ export class AdminController {
 
   /** Security events, newest first; filter by user (actor or target) and type. */
   @Get('audit-log')
+  @ApiErrors({ 403: { FORBIDDEN: NOT_ADMIN } })
   listAuditLog(@Query() query: AuditLogQueryDto): Promise<AuditEventPageDto> {
     return this.audit.list(query);
   }

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiNoContentResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../../common/errors/error-codes';
+import { ApiErrors } from '../../common/http/api-errors';
 import { CurrentUser } from '../../common/http/current-user.decorator';
 import { PageQueryDto } from '../../common/http/pagination';
 import { Public } from '../../common/http/public.decorator';
@@ -20,7 +22,10 @@ export class AuthController {
   @Public()
   @Post('register')
   @UseGuards(AuthThrottlerGuard)
-  @ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After' })
+  @ApiErrors({
+    409: [ErrorCode.USERNAME_TAKEN, ErrorCode.EMAIL_TAKEN],
+    429: { RATE_LIMITED: 'Too many registrations from this IP or for this name; see `Retry-After`' },
+  })
   register(@Body() dto: RegisterDto, @Client() client: ClientInfo): Promise<AuthResultDto> {
     return this.auth.register(dto, client);
   }
@@ -30,7 +35,14 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @UseGuards(AuthThrottlerGuard)
-  @ApiTooManyRequestsResponse({ description: 'Rate limited, or too many failed attempts; see Retry-After' })
+  @ApiErrors({
+    401: { INVALID_CREDENTIALS: 'Unknown login or wrong password (the same answer for both)' },
+    403: [ErrorCode.USER_DISABLED],
+    429: {
+      RATE_LIMITED:
+        'Too many attempts from this IP or for this account, or too many failed ones; see `Retry-After`',
+    },
+  })
   login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<AuthResultDto> {
     return this.auth.login(dto, client);
   }
@@ -43,6 +55,10 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @UseGuards(AuthThrottlerGuard)
+  @ApiErrors({
+    401: [ErrorCode.REFRESH_TOKEN_INVALID, ErrorCode.REFRESH_TOKEN_REUSED],
+    429: { RATE_LIMITED: 'Too many refreshes from this IP; see `Retry-After`' },
+  })
   refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<AuthResultDto> {
     return this.auth.refresh(dto.refreshToken, client);
   }
@@ -73,6 +89,7 @@ export class AuthController {
   @Delete('sessions/:id')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Session revoked' })
+  @ApiErrors({ 404: [ErrorCode.SESSION_NOT_FOUND] })
   revokeSession(
     @CurrentUser() user: AuthUser,
     @Param('id', new UuidParamPipe('id')) id: string,

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { AppException } from '../../common/errors/app-exception';
+import { ApiErrors } from '../../common/http/api-errors';
 import { Public } from '../../common/http/public.decorator';
 import { LivenessDto, ReadinessDto } from './health.dto';
 import { HealthService } from './health.service';
@@ -19,7 +20,7 @@ export class HealthController {
 
   /** Readiness: 200 when PostgreSQL, Redis and the queues answer; 503 naming each failing part otherwise. */
   @Get('ready')
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down; `details` names it' })
+  @ApiErrors({ 503: { SERVICE_UNAVAILABLE: 'A dependency is down; `details` names each failing part' } })
   async getReadiness(): Promise<ReadinessDto> {
     const results = await this.health.check();
     const failing = results.filter((result) => !result.up);

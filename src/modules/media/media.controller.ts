@@ -4,12 +4,12 @@ import {
   ApiConsumes,
   ApiOkResponse,
   ApiPartialContentResponse,
-  ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiTags,
-  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode } from '../../common/errors/error-codes';
+import { ApiErrors } from '../../common/http/api-errors';
 import { CurrentUser } from '../../common/http/current-user.decorator';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import type { AuthUser } from '../auth/auth-user';
@@ -36,14 +36,18 @@ export class MediaController {
       properties: { file: { type: 'string', format: 'binary' } },
     },
   })
-  @ApiPayloadTooLargeResponse({ description: 'Larger than MEDIA_MAX_BYTES' })
-  @ApiUnsupportedMediaTypeResponse({ description: 'Not multipart, or a file type outside the allow-list' })
+  @ApiErrors({
+    400: { VALIDATION_FAILED: 'No `file` field, an empty file, or an image that cannot be decoded' },
+    413: { PAYLOAD_TOO_LARGE: 'The file is larger than MEDIA_MAX_BYTES (10 MiB by default)' },
+    415: { UNSUPPORTED_MEDIA_TYPE: 'Not `multipart/form-data`, or a file type outside the allow-list' },
+  })
   async uploadMedia(@CurrentUser() user: AuthUser, @Req() request: FastifyRequest): Promise<MediaDto> {
     return this.media.upload(user.id, await request.file());
   }
 
   /** Metadata of an upload visible to the caller (their own, or attached in one of their rooms). */
   @Get(':id')
+  @ApiErrors({ 404: [ErrorCode.MEDIA_NOT_FOUND] })
   getMedia(@CurrentUser() user: AuthUser, @Param('id', UuidParamPipe) id: string): Promise<MediaDto> {
     return this.media.get(user.id, id);
   }
@@ -56,6 +60,7 @@ export class MediaController {
     description: 'The requested byte range',
     schema: { type: 'string', format: 'binary' },
   })
+  @ApiErrors({ 404: [ErrorCode.MEDIA_NOT_FOUND], 416: [ErrorCode.RANGE_NOT_SATISFIABLE] })
   async getMediaContent(
     @CurrentUser() user: AuthUser,
     @Param('id', UuidParamPipe) id: string,
@@ -69,6 +74,7 @@ export class MediaController {
   @Get(':id/thumbnail')
   @ApiProduces('image/webp')
   @ApiOkResponse({ description: 'WebP thumbnail', schema: { type: 'string', format: 'binary' } })
+  @ApiErrors({ 404: [ErrorCode.MEDIA_NOT_FOUND, ErrorCode.THUMBNAIL_NOT_READY] })
   async getMediaThumbnail(
     @CurrentUser() user: AuthUser,
     @Param('id', UuidParamPipe) id: string,

@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ErrorCode } from '../../common/errors/error-codes';
+import { ApiErrors, ERROR_CODE_MEANINGS } from '../../common/http/api-errors';
 import { CurrentUser } from '../../common/http/current-user.decorator';
 import { asJsonReply, JsonText } from '../../common/http/json-text';
 import { PageQueryDto } from '../../common/http/pagination';
@@ -18,6 +20,7 @@ import {
 import { MessagesService } from './messages.service';
 
 const uuid = new UuidParamPipe('id');
+const BLOCKED = 'A direct room, and one of its two members has blocked the other';
 const EMOJI_PARAM = {
   name: 'emoji',
   description: '1–32 characters, no whitespace or control characters (URL-encoded)',
@@ -35,6 +38,11 @@ export class MessagesController {
     type: MessageDto,
     description: 'Already stored by an earlier send with this clientMessageId',
   })
+  @ApiErrors({
+    400: [ErrorCode.INVALID_PARENT],
+    403: { USER_BLOCKED: BLOCKED },
+    404: [ErrorCode.ROOM_NOT_FOUND],
+  })
   async sendMessage(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) roomId: string,
@@ -49,6 +57,12 @@ export class MessagesController {
   /** A page by seq: newest first (default, or `before`), oldest first with `after`; `parentId` lists a thread. */
   @Get('rooms/:id/messages')
   @ApiOkResponse({ type: MessagePageDto })
+  @ApiErrors({
+    404: {
+      ROOM_NOT_FOUND: ERROR_CODE_MEANINGS.ROOM_NOT_FOUND,
+      MESSAGE_NOT_FOUND: 'No such thread (`parentId`) in this room',
+    },
+  })
   async listRoomMessages(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) roomId: string,
@@ -62,6 +76,7 @@ export class MessagesController {
   // Declared before `messages/:id` so "search" is never taken for an id.
   /** Full-text search in the caller's rooms, best match first; deleted messages never match. */
   @Get('messages/search')
+  @ApiErrors({ 404: { ROOM_NOT_FOUND: '`roomId` is not a room the caller is a member of' } })
   searchMessages(
     @CurrentUser() user: AuthUser,
     @Query() query: SearchMessagesQueryDto,
@@ -70,12 +85,14 @@ export class MessagesController {
   }
 
   @Get('messages/:id')
+  @ApiErrors({ 404: [ErrorCode.MESSAGE_NOT_FOUND] })
   getMessage(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<MessageDto> {
     return this.messages.get(user.id, id);
   }
 
   /** What an edited message said before, most recently replaced first (empty for deleted messages). */
   @Get('messages/:id/versions')
+  @ApiErrors({ 404: [ErrorCode.MESSAGE_NOT_FOUND] })
   listMessageVersions(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
@@ -86,6 +103,11 @@ export class MessagesController {
 
   /** The sender edits the content (`editedAt` set; previous versions kept: GET /messages/:id/versions). */
   @Patch('messages/:id')
+  @ApiErrors({
+    403: { FORBIDDEN: 'The caller is not the sender', USER_BLOCKED: BLOCKED },
+    404: [ErrorCode.MESSAGE_NOT_FOUND],
+    409: [ErrorCode.MESSAGE_DELETED],
+  })
   editMessage(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
@@ -97,6 +119,10 @@ export class MessagesController {
   /** The sender or a room admin/owner deletes; the message stays as a tombstone so seqs have no holes. */
   @Delete('messages/:id')
   @HttpCode(204)
+  @ApiErrors({
+    403: { FORBIDDEN: 'The caller is neither the sender nor an admin or owner of the room' },
+    404: [ErrorCode.MESSAGE_NOT_FOUND],
+  })
   deleteMessage(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<void> {
     return this.messages.remove(user.id, id);
   }
@@ -105,6 +131,11 @@ export class MessagesController {
   @Put('messages/:id/reactions/:emoji')
   @HttpCode(204)
   @ApiParam(EMOJI_PARAM)
+  @ApiErrors({
+    403: { USER_BLOCKED: BLOCKED },
+    404: [ErrorCode.MESSAGE_NOT_FOUND],
+    409: [ErrorCode.MESSAGE_DELETED],
+  })
   addReaction(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
@@ -117,6 +148,7 @@ export class MessagesController {
   @Delete('messages/:id/reactions/:emoji')
   @HttpCode(204)
   @ApiParam(EMOJI_PARAM)
+  @ApiErrors({ 404: [ErrorCode.MESSAGE_NOT_FOUND] })
   removeReaction(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,

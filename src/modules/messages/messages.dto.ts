@@ -167,6 +167,26 @@ export class MessagePageDto {
   nextCursor!: string | null;
 }
 
+/** One of the caller's own messages in GET /users/me/export (deleted ones as tombstones: content null). */
+export class MessageExportDto {
+  id!: string;
+  roomId!: string;
+  seq!: number;
+  clientMessageId!: string;
+  @ApiProperty({ type: String, nullable: true })
+  content!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  parentId!: string | null;
+  /** Ids of mentioned room members. */
+  mentions!: string[];
+  /** ISO-8601. */
+  createdAt!: string;
+  @ApiProperty({ type: String, nullable: true })
+  editedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  deletedAt!: string | null;
+}
+
 /** A previous version of an edited message: what it said until an edit replaced it. */
 export class MessageVersionDto {
   content!: string;

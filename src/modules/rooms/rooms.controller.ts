@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ErrorCode } from '../../common/errors/error-codes';
+import { ApiErrors, ERROR_CODE_MEANINGS } from '../../common/http/api-errors';
 import { CurrentUser } from '../../common/http/current-user.decorator';
 import { PageQueryDto } from '../../common/http/pagination';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
@@ -22,6 +24,7 @@ import { RoomsService } from './rooms.service';
 
 const roomId = new UuidParamPipe('id');
 const memberId = new UuidParamPipe('userId');
+const NEEDS_ADMIN = 'The caller is a member without the admin (or owner) role in the room';
 
 @ApiTags('rooms')
 @Controller('rooms')
@@ -32,6 +35,13 @@ export class RoomsController {
   @Post()
   @ApiCreatedResponse({ type: RoomDto, description: 'Room created' })
   @ApiOkResponse({ type: RoomDto, description: 'The direct room of this pair already existed' })
+  @ApiErrors({
+    403: {
+      USER_BLOCKED:
+        'A block stands between the caller and the direct peer, or a member has blocked the caller',
+    },
+    404: { USER_NOT_FOUND: 'One of `memberIds` is not an existing user' },
+  })
   async createRoom(
     @CurrentUser() user: AuthUser,
     @Body() dto: CreateRoomDto,
@@ -49,12 +59,14 @@ export class RoomsController {
   }
 
   @Get(':id')
+  @ApiErrors({ 404: [ErrorCode.ROOM_NOT_FOUND] })
   getRoom(@CurrentUser() user: AuthUser, @Param('id', roomId) id: string): Promise<RoomDto> {
     return this.rooms.get(user.id, id);
   }
 
   /** Admin or owner. */
   @Patch(':id')
+  @ApiErrors({ 403: { FORBIDDEN: NEEDS_ADMIN }, 404: [ErrorCode.ROOM_NOT_FOUND] })
   updateRoom(
     @CurrentUser() user: AuthUser,
     @Param('id', roomId) id: string,
@@ -66,11 +78,16 @@ export class RoomsController {
   /** Owner only. */
   @Delete(':id')
   @HttpCode(204)
+  @ApiErrors({
+    403: { FORBIDDEN: 'The caller is not an owner of the room' },
+    404: [ErrorCode.ROOM_NOT_FOUND],
+  })
   deleteRoom(@CurrentUser() user: AuthUser, @Param('id', roomId) id: string): Promise<void> {
     return this.rooms.remove(user.id, id);
   }
 
   @Get(':id/members')
+  @ApiErrors({ 404: [ErrorCode.ROOM_NOT_FOUND] })
   listRoomMembers(
     @CurrentUser() user: AuthUser,
     @Param('id', roomId) id: string,
@@ -82,6 +99,16 @@ export class RoomsController {
   /** Admin or owner. Returns the memberships of the given users. */
   @Post(':id/members')
   @ApiCreatedResponse({ type: [MemberDto] })
+  @ApiErrors({
+    403: {
+      FORBIDDEN: NEEDS_ADMIN,
+      USER_BLOCKED: 'One of `userIds` has blocked the caller (named in `details`)',
+    },
+    404: {
+      ROOM_NOT_FOUND: ERROR_CODE_MEANINGS.ROOM_NOT_FOUND,
+      USER_NOT_FOUND: 'One of `userIds` is not an existing user',
+    },
+  })
   addRoomMembers(
     @CurrentUser() user: AuthUser,
     @Param('id', roomId) id: string,
@@ -92,6 +119,13 @@ export class RoomsController {
 
   /** Owner (any role), or admin (member <-> admin, below owner). */
   @Patch(':id/members/:userId')
+  @ApiErrors({
+    403: {
+      FORBIDDEN: 'The caller is not an admin or owner, or an admin tried to give or take the owner role',
+    },
+    404: [ErrorCode.ROOM_NOT_FOUND, ErrorCode.MEMBER_NOT_FOUND],
+    409: [ErrorCode.LAST_OWNER],
+  })
   updateRoomMember(
     @CurrentUser() user: AuthUser,
     @Param('id', roomId) id: string,
@@ -104,6 +138,13 @@ export class RoomsController {
   /** Admin or owner removes someone, or a member leaves (their own id). The last owner cannot leave (409). */
   @Delete(':id/members/:userId')
   @HttpCode(204)
+  @ApiErrors({
+    403: {
+      FORBIDDEN: 'A direct room, or the caller may not remove this member (admins remove members only)',
+    },
+    404: [ErrorCode.ROOM_NOT_FOUND, ErrorCode.MEMBER_NOT_FOUND],
+    409: [ErrorCode.LAST_OWNER],
+  })
   removeRoomMember(
     @CurrentUser() user: AuthUser,
     @Param('id', roomId) id: string,
@@ -115,6 +156,7 @@ export class RoomsController {
   /** Moves the caller's read position forward (never back); reading implies delivery. */
   @Post(':id/read')
   @HttpCode(204)
+  @ApiErrors({ 404: [ErrorCode.ROOM_NOT_FOUND] })
   markRoomRead(
     @CurrentUser() user: AuthUser,
     @Param('id', roomId) id: string,
@@ -125,6 +167,7 @@ export class RoomsController {
 
   /** Every message created, edited, deleted or re-reacted after `sinceRev`, in revision order. */
   @Get(':id/changes')
+  @ApiErrors({ 404: [ErrorCode.ROOM_NOT_FOUND] })
   listRoomChanges(
     @CurrentUser() user: AuthUser,
     @Param('id', roomId) id: string,

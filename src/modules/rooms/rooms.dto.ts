@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, TransformFnParams, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -100,9 +100,13 @@ export class MarkReadDto {
   seq!: number;
 }
 
-/** GET /rooms/:id/changes */
+/**
+ * GET /rooms/:id/changes. Both parameters are optional: the initialisers are the defaults, which the plugin would
+ * otherwise read as required properties.
+ */
 export class ChangesQueryDto {
   /** The highest `rev` the client has seen in this room (0 for everything). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_INT, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -110,7 +114,13 @@ export class ChangesQueryDto {
   @Max(MAX_INT)
   sinceRev: number = 0;
 
-  /** Messages per call, 1–1000. @example 100 */
+  /** Messages per call. */
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_CHANGES_LIMIT,
+    default: DEFAULT_CHANGES_LIMIT,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -177,6 +187,26 @@ export class MemberPageDto {
   items!: MemberDto[];
   @ApiProperty({ type: String, nullable: true })
   nextCursor!: string | null;
+}
+
+/** One of the caller's rooms in GET /users/me/export: the room and the caller's membership of it. */
+export class RoomExportDto {
+  id!: string;
+  @ApiProperty({ enum: ROOM_TYPES })
+  type!: RoomType;
+  @ApiProperty({ type: String, nullable: true })
+  name!: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  description!: string | null;
+  /** ISO-8601. */
+  createdAt!: string;
+  /** The caller's role. */
+  @ApiProperty({ enum: ROOM_ROLES })
+  role!: RoomRole;
+  /** When the caller joined (ISO-8601). */
+  joinedAt!: string;
+  lastReadSeq!: number;
+  lastDeliveredSeq!: number;
 }
 
 /** Every message created, edited, deleted or re-reacted after `sinceRev`, in revision order. */

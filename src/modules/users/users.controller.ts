@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../../common/errors/error-codes';
+import { ApiErrors } from '../../common/http/api-errors';
 import { CurrentUser } from '../../common/http/current-user.decorator';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import type { ClientInfo } from '../audit/audit.types';
@@ -38,6 +40,10 @@ export class UsersController {
   @Put('me/password')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Password changed' })
+  @ApiErrors({
+    403: { INVALID_CREDENTIALS: 'The current password is wrong' },
+    429: { RATE_LIMITED: 'Too many wrong passwords for this account; see `Retry-After`' },
+  })
   changePassword(
     @CurrentUser() user: AuthUser,
     @Body() dto: ChangePasswordDto,
@@ -48,6 +54,7 @@ export class UsersController {
 
   /** A JSON export of everything the service holds about the caller. */
   @Get('me/export')
+  @ApiErrors({ 503: { SERVICE_UNAVAILABLE: 'A part of the export could not be read; try again later' } })
   exportMe(@CurrentUser() user: AuthUser): Promise<UserExportDto> {
     return this.users.exportMe(user.id, user.sessionId);
   }
@@ -56,6 +63,10 @@ export class UsersController {
   @Delete('me')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Account deleted' })
+  @ApiErrors({
+    403: { INVALID_CREDENTIALS: 'The password is wrong' },
+    429: { RATE_LIMITED: 'Too many wrong passwords for this account; see `Retry-After`' },
+  })
   deleteMe(
     @CurrentUser() user: AuthUser,
     @Body() dto: DeleteMeDto,
@@ -72,6 +83,7 @@ export class UsersController {
 
   /** A user's public profile. */
   @Get(':id')
+  @ApiErrors({ 404: [ErrorCode.USER_NOT_FOUND] })
   getUser(@Param('id', new UuidParamPipe('id')) id: string): Promise<PublicUserDto> {
     return this.users.getPublicProfile(id);
   }
@@ -80,6 +92,7 @@ export class UsersController {
   @Post(':id/block')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Blocked' })
+  @ApiErrors({ 400: [ErrorCode.CANNOT_BLOCK_SELF], 404: [ErrorCode.USER_NOT_FOUND] })
   blockUser(@CurrentUser() user: AuthUser, @Param('id', new UuidParamPipe('id')) id: string): Promise<void> {
     return this.users.block(user.id, id);
   }
@@ -88,6 +101,7 @@ export class UsersController {
   @Delete(':id/block')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Unblocked' })
+  @ApiErrors({ 400: [ErrorCode.CANNOT_BLOCK_SELF], 404: [ErrorCode.USER_NOT_FOUND] })
   unblockUser(
     @CurrentUser() user: AuthUser,
     @Param('id', new UuidParamPipe('id')) id: string,

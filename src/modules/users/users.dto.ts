@@ -11,6 +11,10 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/http/pagination';
+import { AuditEventDto } from '../audit/audit.dto';
+import { MediaDto } from '../media/media.dto';
+import { MessageExportDto } from '../messages/messages.dto';
+import { RoomExportDto } from '../rooms/rooms.dto';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -94,14 +98,52 @@ export class SearchUsersQueryDto extends PageQueryDto {
   q?: string;
 }
 
-/** Everything the service holds about the caller. Other features add their own sections (rooms, messages, media). */
+/** One of the caller's sessions in the export, ended ones included. */
+export class SessionExportDto {
+  id!: string;
+  createdAt!: string;
+  /** Last login or token refresh. */
+  lastUsedAt!: string;
+  userAgent!: string | null;
+  ip!: string | null;
+  /** True for the session of the access token asking for the export. */
+  current!: boolean;
+  /** When it was revoked (ISO-8601); null while it has not been. Always present in the export. */
+  @ApiProperty({ type: String, nullable: true, required: true })
+  revokedAt?: string | null;
+}
+
+/** A user the caller has blocked. */
+export class BlockExportDto {
+  /** The blocked user. */
+  userId!: string;
+  /** When (ISO-8601). */
+  createdAt!: string;
+}
+
+/**
+ * Everything the service holds about the caller. The rooms, messages and media sections are added by their
+ * features (UsersService.registerExportSection), so they are optional to the compiler, yet always in the answer:
+ * a section that fails makes the whole export a 503.
+ */
 export class UserExportDto {
+  /** ISO-8601. */
   exportedAt!: string;
   profile!: MeDto;
-  sessions!: Record<string, unknown>[];
-  /** Ids of users the caller has blocked, with when. */
-  blocks!: Record<string, unknown>[];
+  /** Every session of the caller, ended ones included. */
+  sessions!: SessionExportDto[];
+  /** Users the caller has blocked, with when. */
+  blocks!: BlockExportDto[];
   /** Security events about the caller. */
-  auditEvents!: Record<string, unknown>[];
+  auditEvents!: AuditEventDto[];
+  /** The rooms the caller is a member of, with their membership. */
+  @ApiProperty({ type: () => [RoomExportDto], required: true })
+  rooms?: RoomExportDto[];
+  /** Every message the caller sent, oldest first (deleted ones as tombstones). */
+  @ApiProperty({ type: () => [MessageExportDto], required: true })
+  messages?: MessageExportDto[];
+  /** Metadata of the caller's uploads (not their bytes). */
+  @ApiProperty({ type: () => [MediaDto], required: true })
+  media?: MediaDto[];
   [section: string]: unknown;
 }
