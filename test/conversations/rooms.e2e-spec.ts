@@ -63,6 +63,7 @@ describe('rooms and membership', () => {
         [{ type: 'group', memberIds: [] }, 'name'],
         [{ type: 'channel', name: 'x', memberIds: [] }, 'type'],
         [{ type: 'group', name: '', memberIds: [] }, 'name'],
+        [{ type: 'group', name: null, memberIds: [] }, 'name'],
         [{ type: 'group', name: 'x'.repeat(101), memberIds: [] }, 'name'],
         [{ type: 'group', name: 'ok', memberIds: ['not-a-uuid'] }, 'memberIds'],
         [{ type: 'group', name: 'ok' }, 'memberIds'],
@@ -103,6 +104,16 @@ describe('rooms and membership', () => {
         { token: owner.accessToken },
       );
       expect(cleared.body).toMatchObject({ name: 'Renamed', description: null });
+      // A description can be cleared, a group's name cannot.
+      const unnamed = await http.patch(
+        `/api/v1/rooms/${room.id}`,
+        { name: null },
+        { token: owner.accessToken },
+      );
+      expect(expectError(unnamed, 400, 'VALIDATION_FAILED').details[0].field).toBe('name');
+      expect((await http.get(`/api/v1/rooms/${room.id}`, { token: owner.accessToken })).body.name).toBe(
+        'Renamed',
+      );
 
       const message = await api.send(member, room.id, 'before the end');
       expect(

@@ -36,8 +36,8 @@ export class CreateRoomDto {
   @IsIn(ROOM_TYPES)
   type!: RoomType;
 
-  /** Groups only (required for them): 1–100 characters. */
-  @IsOptional()
+  /** Groups only (required for them): 1–100 characters. Not null: a group always has a name. */
+  @ValidateIf((_dto, value) => value !== undefined)
   @Transform(trim)
   @IsString()
   @Length(1, 100)
@@ -59,8 +59,8 @@ export class CreateRoomDto {
 
 /** PATCH /rooms/:id */
 export class UpdateRoomDto {
-  /** 1–100 characters. */
-  @IsOptional()
+  /** 1–100 characters. Not null: a group always has a name. */
+  @ValidateIf((_dto, value) => value !== undefined)
   @Transform(trim)
   @IsString()
   @Length(1, 100)
