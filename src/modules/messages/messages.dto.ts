@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
 import { Transform, TransformFnParams, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -168,24 +168,18 @@ export class MessagePageDto {
 }
 
 /** One of the caller's own messages in GET /users/me/export (deleted ones as tombstones: content null). */
-export class MessageExportDto {
-  id!: string;
-  roomId!: string;
-  seq!: number;
-  clientMessageId!: string;
-  @ApiProperty({ type: String, nullable: true })
-  content!: string | null;
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
-  parentId!: string | null;
-  /** Ids of mentioned room members. */
-  mentions!: string[];
-  /** ISO-8601. */
-  createdAt!: string;
-  @ApiProperty({ type: String, nullable: true })
-  editedAt!: string | null;
-  @ApiProperty({ type: String, nullable: true })
-  deletedAt!: string | null;
-}
+export class MessageExportDto extends PickType(MessageDto, [
+  'id',
+  'roomId',
+  'seq',
+  'clientMessageId',
+  'content',
+  'parentId',
+  'mentions',
+  'createdAt',
+  'editedAt',
+  'deletedAt',
+]) {}
 
 /** A previous version of an edited message: what it said until an edit replaced it. */
 export class MessageVersionDto {

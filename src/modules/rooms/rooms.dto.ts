@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform, TransformFnParams, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -190,16 +190,7 @@ export class MemberPageDto {
 }
 
 /** One of the caller's rooms in GET /users/me/export: the room and the caller's membership of it. */
-export class RoomExportDto {
-  id!: string;
-  @ApiProperty({ enum: ROOM_TYPES })
-  type!: RoomType;
-  @ApiProperty({ type: String, nullable: true })
-  name!: string | null;
-  @ApiProperty({ type: String, nullable: true })
-  description!: string | null;
-  /** ISO-8601. */
-  createdAt!: string;
+export class RoomExportDto extends PickType(RoomDto, ['id', 'type', 'name', 'description', 'createdAt']) {
   /** The caller's role. */
   @ApiProperty({ enum: ROOM_ROLES })
   role!: RoomRole;
