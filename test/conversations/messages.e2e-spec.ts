@@ -666,6 +666,35 @@ describe('messages', () => {
         expect((await api.search(alice, `q=${encodeURIComponent(q)}`)).status).toBe(200);
       }
     });
+
+    it('finds words inside Chinese, Japanese and Korean text, which has no spaces between words', async () => {
+      const { room, users } = await group(2);
+      const [alice, bob] = users;
+      const tag = `zq${randomUUID().slice(0, 8)}`;
+      const chinese = await api.send(alice, room.id, `明天的会议在三点。${tag}`);
+      const japanese = await api.send(bob, room.id, `会議室は３階です ${tag}`);
+      const korean = await api.send(alice, room.id, `회의는 내일입니다 ${tag}`);
+      const mixed = await api.send(bob, room.id, `Parley的设计文档 ${tag}`);
+
+      const ids = async (query: string): Promise<string[]> => {
+        const res = await api.search(alice, `q=${encodeURIComponent(query)}&roomId=${room.id}`);
+        expect(res.status).toBe(200);
+        return res.body.items.map((m: any) => m.id);
+      };
+
+      expect(await ids('会议')).toEqual([chinese.id]);
+      expect(await ids('会議室')).toEqual([japanese.id]);
+      expect(await ids('회의')).toEqual([korean.id]);
+      expect(await ids('设计')).toEqual([mixed.id]);
+      expect(await ids('parley')).toEqual([mixed.id]);
+      // The characters must stand together and in order, as in a substring search.
+      expect(await ids('议会')).toEqual([]);
+      expect(await ids('明会')).toEqual([]);
+      // Quoted phrases, alternatives and exclusions work with them as with any word.
+      expect(await ids(`"三点" ${tag}`)).toEqual([chinese.id]);
+      expect((await ids('会议 or 회의')).sort()).toEqual([chinese.id, korean.id].sort());
+      expect((await ids(`${tag} -会议 -设计`)).sort()).toEqual([japanese.id, korean.id].sort());
+    });
   });
 
   describe('account deletion and export', () => {

@@ -90,7 +90,10 @@ export class ListMessagesQueryDto extends PageQueryDto {
 
 /** GET /messages/search */
 export class SearchMessagesQueryDto extends PageQueryDto {
-  /** Words to find (web-search syntax: `"exact phrase"`, `or`, `-excluded`). */
+  /**
+   * Words to find (web-search syntax: `"exact phrase"`, `or`, `-excluded`). Chinese, Japanese and Korean text
+   * matches wherever the characters stand together, in order (`会议` finds `明天的会议在三点`).
+   */
   @IsString()
   @Length(1, 256)
   q!: string;

@@ -5,6 +5,7 @@ import { TurnBatcher } from '../../common/turn-batcher';
 import type { MediaSummary } from '../media/media.dto';
 import { Sql, SqlRunner, Statement, Tx } from '../rooms/sql';
 import { SendPool } from './send-pool';
+import { searchQueryText } from './search-text';
 
 /** A reaction summary relative to one viewer. */
 export interface ReactionSummary {
@@ -458,7 +459,8 @@ export class MessagesRepository {
 
   /**
    * Full-text search over the live messages of rooms `userId` belongs to, best match first (rank, then newest).
-   * `websearch_to_tsquery` accepts anything a user types (quotes, `or`, `-word`) without syntax errors.
+   * `websearch_to_tsquery` accepts anything a user types (quotes, `or`, `-word`) without syntax errors;
+   * `searchQueryText` turns runs of Chinese, Japanese and Korean characters into phrases first.
    */
   async search(
     userId: string,
@@ -479,7 +481,15 @@ export class MessagesRepository {
           AND ($4::real IS NULL OR (ts_rank(m.search_vector, query), m.seq, m.id) < ($4::real, $5::int, $6::uuid))
         ORDER BY rank DESC, m.seq DESC, m.id DESC
         LIMIT $7`,
-      [text, userId, roomId ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit],
+      [
+        searchQueryText(text),
+        userId,
+        roomId ?? null,
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        after?.[2] ?? null,
+        limit,
+      ],
     );
     const messages = await this.withDetails(rows.map(fromRow), userId);
     return messages.map((message, index) => ({
