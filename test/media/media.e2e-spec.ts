@@ -190,6 +190,36 @@ describe('media', () => {
     expectError(await upload(app, alice.accessToken, Buffer.alloc(0), 'empty.txt'), 400, 'VALIDATION_FAILED');
   });
 
+  it('answers 400 for a multipart body without a boundary or cut short, and keeps nothing of it', async () => {
+    const part = (body: string): string =>
+      `--b1\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n` +
+      `Content-Type: text/plain\r\n\r\n${body}`;
+    const cases: Array<[contentType: string, body: string]> = [
+      ['multipart/form-data', part('hello\r\n--b1--\r\n')],
+      ['multipart/form-data; boundary=', part('hello\r\n--b1--\r\n')],
+      ['multipart/form-data; boundary=b1', part('hello, and the body ends here')],
+      ['multipart/form-data; boundary=b1', part('hello\r\n--b1')],
+      ['multipart/form-data; boundary=b1', '--b1\r\n'],
+    ];
+    const staging = join(app.env.MEDIA_DIR, 'staging');
+    for (const [contentType, body] of cases) {
+      const res = await http.post('/api/v1/media', undefined, {
+        token: alice.accessToken,
+        headers: { 'content-type': contentType },
+        rawBody: body,
+      });
+      expectError(res, 400, 'BAD_REQUEST');
+    }
+    expect(readdirSync(staging)).toEqual([]);
+    // The same part, ended properly, is stored.
+    const ok = await http.post('/api/v1/media', undefined, {
+      token: alice.accessToken,
+      headers: { 'content-type': 'multipart/form-data; boundary=b1' },
+      rawBody: part('hello\r\n--b1--\r\n'),
+    });
+    expect(ok.status).toBe(201);
+  });
+
   it('rejects a non-UUID id with 400 and requires a token', async () => {
     expectError(
       await http.get('/api/v1/media/not-a-uuid', { token: alice.accessToken }),

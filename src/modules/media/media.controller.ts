@@ -15,6 +15,7 @@ import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import type { AuthUser } from '../auth/auth-user';
 import { MediaDto } from './media.dto';
 import { MediaContent, MediaService } from './media.service';
+import { uploadReadFailure } from './upload-errors';
 
 function send(reply: FastifyReply, content: MediaContent): FastifyReply {
   return reply.status(content.status).headers(content.headers).send(content.body);
@@ -37,12 +38,18 @@ export class MediaController {
     },
   })
   @ApiErrors({
-    400: { VALIDATION_FAILED: 'No `file` field, an empty file, or an image that cannot be decoded' },
+    400: {
+      VALIDATION_FAILED: 'No `file` field, an empty file, or an image that cannot be decoded',
+      BAD_REQUEST: 'A multipart body without a boundary, or one that ends before its closing boundary',
+    },
     413: { PAYLOAD_TOO_LARGE: 'The file is larger than MEDIA_MAX_BYTES (10 MiB by default)' },
     415: { UNSUPPORTED_MEDIA_TYPE: 'Not `multipart/form-data`, or a file type outside the allow-list' },
   })
   async uploadMedia(@CurrentUser() user: AuthUser, @Req() request: FastifyRequest): Promise<MediaDto> {
-    return this.media.upload(user.id, await request.file());
+    const part = await request.file().catch((error: unknown) => {
+      throw uploadReadFailure(error);
+    });
+    return this.media.upload(user.id, part);
   }
 
   /** Metadata of an upload visible to the caller (their own, or attached in one of their rooms). */

@@ -21,6 +21,7 @@ import { MediaDto, MediaSummary, toMediaDto, toMediaSummary } from './media.dto'
 import type { Media } from './media.entity';
 import { MediaRepository } from './media.repository';
 import { MediaStorage } from './media.storage';
+import { UploadReadError, uploadReadFailure } from './upload-errors';
 
 export interface UploadedPart {
   fieldname: string;
@@ -51,7 +52,9 @@ export class MediaService implements OnModuleInit {
       part?.file.resume(); // drain it so the connection is not left hanging
       throw AppException.validation([{ field: 'file', message: 'a multipart field "file" is required' }]);
     }
-    const staged = await this.storage.stage(part.file);
+    const staged = await this.storage.stage(part.file).catch((error: unknown) => {
+      throw error instanceof UploadReadError ? uploadReadFailure(error.cause) : error;
+    });
     try {
       if (part.file.truncated) throw this.tooLarge();
       if (staged.size === 0) throw AppException.validation([{ field: 'file', message: 'file is empty' }]);

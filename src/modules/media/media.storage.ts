@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
+import { UploadReadError } from './upload-errors';
 
 export interface StagedFile {
   path: string;
@@ -49,11 +50,23 @@ export class MediaStorage {
         done(null, chunk);
       },
     });
+    const sink = createWriteStream(path, { mode: 0o640 });
+    // A failing pipeline destroys every stream in it with the same error, so which failed is told by which
+    // failed first. The upload may have failed before this (busboy destroys a part cut short as soon as the
+    // body ends), or may close without an error (the client went away).
+    let failedFirst: 'upload' | 'disk' | undefined = source.destroyed ? 'upload' : undefined;
+    source.once('error', () => (failedFirst ??= 'upload'));
+    source.once('close', () => {
+      if (!source.readableEnded) failedFirst ??= 'upload';
+    });
+    sink.once('error', () => (failedFirst ??= 'disk'));
     try {
-      await pipeline(source, meter, createWriteStream(path, { mode: 0o640 }));
+      await pipeline(source, meter, sink);
     } catch (error) {
+      // The file may still be opening: removed before that, it would be created afterwards and stay.
+      if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
       await this.discard(path);
-      throw error;
+      throw failedFirst === 'upload' ? new UploadReadError(error) : error;
     }
     return { path, size, sha256: hash.digest('hex') };
   }
