@@ -184,7 +184,14 @@ describe('admin', () => {
     });
 
     it('refuses invalid updates with 400, unknown users with 404, and self-demotion with 403', async () => {
-      for (const body of [{ role: 'superuser' }, { disabled: 'yes' }, { email: 'x@example.test' }]) {
+      const invalid = [
+        { role: 'superuser' },
+        { disabled: 'yes' },
+        { email: 'x@example.test' },
+        { role: null },
+        { disabled: null },
+      ];
+      for (const body of invalid) {
         expectError(
           await http.patch(`/api/v1/admin/users/${plain.user.id}`, body, { token: admin.accessToken }),
           400,

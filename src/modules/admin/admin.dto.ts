@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../../common/http/pagination';
 
 /** A user as administrators see it (no email: responses never carry another user's email). */
@@ -31,14 +31,15 @@ export class AdminListUsersQueryDto extends PageQueryDto {
   q?: string;
 }
 
+/** Either field may be left out; neither may be null (@IsOptional would let null through to the database). */
 export class AdminUpdateUserDto {
-  @IsOptional()
+  @ValidateIf((_dto, value) => value !== undefined)
   @IsIn(['user', 'admin'])
   @ApiProperty({ enum: ['user', 'admin'], required: false })
   role?: 'user' | 'admin';
 
   /** true revokes every session and live socket of the user and refuses their logins. */
-  @IsOptional()
+  @ValidateIf((_dto, value) => value !== undefined)
   @IsBoolean()
   disabled?: boolean;
 }
