@@ -607,14 +607,31 @@ async function runAutocannon(args: AutocannonArgs): Promise<HttpThroughput> {
   };
 }
 
-/** Fixed-rate HTTP GETs; latency counts from the scheduled time, so a stalled server cannot hide its backlog. */
+/**
+ * Fixed-rate HTTP GETs; latency counts from the scheduled time, so a stalled server cannot hide its backlog.
+ * `warmupMs` runs the same schedule first, unmeasured, on the same agent: its connections are open and both
+ * sides' code is compiled before the measured run starts.
+ */
 async function httpOpenLoop(args: OpenLoopHttpArgs): Promise<OpenLoopHttpResult> {
-  const cpu = cpuMeter();
   const agent = new http.Agent({ keepAlive: true, maxSockets: args.maxSockets });
+  try {
+    if (args.warmupMs > 0) await openLoopRun(agent, args, args.warmupMs);
+    return await openLoopRun(agent, args, args.durationMs);
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function openLoopRun(
+  agent: http.Agent,
+  args: OpenLoopHttpArgs,
+  durationMs: number,
+): Promise<OpenLoopHttpResult> {
+  const cpu = cpuMeter();
   const target = new URL(args.url);
   const hist = new Histogram();
   const worstPerSecond: number[] = [];
-  const total = Math.floor((args.rate * args.durationMs) / 1000);
+  const total = Math.floor((args.rate * durationMs) / 1000);
   let sent = 0;
   let ok = 0;
   let non2xx = 0;
@@ -668,7 +685,6 @@ async function httpOpenLoop(args: OpenLoopHttpArgs): Promise<OpenLoopHttpResult>
     if (total === 0) resolve();
     else setTimeout(tick, 5);
   });
-  agent.destroy();
   const timeline = Array.from(worstPerSecond, (value) => Math.round(value ?? 0));
   return { sent, ok, non2xx, errors, hist: hist.toJSON(), timeline, cpu: cpu() };
 }

@@ -157,6 +157,8 @@ export interface HttpThroughput {
 export interface OpenLoopHttpArgs {
   url: string;
   rate: number;
+  /** Unmeasured run at the same rate first, on the same connections. */
+  warmupMs: number;
   durationMs: number;
   headers?: Record<string, string>;
   paths: string[];

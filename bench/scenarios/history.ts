@@ -55,6 +55,7 @@ export async function history(ctx: BenchContext): Promise<Record<string, unknown
     const open = await gen.request('httpOpenLoop', {
       url: app.url,
       rate,
+      warmupMs: ctx.sizes.warmupMs,
       durationMs,
       headers,
       paths,
