@@ -98,6 +98,15 @@ describe('access tokens', () => {
     expectError(await me(token), 401, 'TOKEN_EXPIRED');
   });
 
+  it('refuses a token it accepted before once that token expires: 401 TOKEN_EXPIRED', async () => {
+    const exp = now() + 2;
+    const token = signJwt({ ...claims, iat: now(), exp });
+    expect((await me(token)).status).toBe(200);
+    // Verified tokens are remembered by their text; expiry must still be checked on every use.
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    expectError(await me(token), 401, 'TOKEN_EXPIRED');
+  });
+
   it('refuses a refresh token used as an access token', async () => {
     expectError(await me(user.refreshToken), 401, 'TOKEN_INVALID');
   });
