@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
 import { MeDto } from '../users/users.dto';
+import { SessionDto } from './session.dto';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 const normaliseEmail = ({ value }: { value: unknown }): unknown =>
@@ -65,18 +66,6 @@ export class AuthResultDto {
   refreshToken!: string;
   /** Lifetime of the access token in seconds. @example 900 */
   expiresIn!: number;
-}
-
-/** One signed-in device. */
-export class SessionDto {
-  id!: string;
-  createdAt!: string;
-  /** Last login or token refresh. */
-  lastUsedAt!: string;
-  userAgent!: string | null;
-  ip!: string | null;
-  /** True for the session of the access token making this request. */
-  current!: boolean;
 }
 
 export class SessionPageDto {

@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../common/http/pagination';
 import { AuditEventDto } from '../audit/audit.dto';
+import { SessionDto } from '../auth/session.dto';
 import { MediaDto } from '../media/media.dto';
 import { MessageExportDto } from '../messages/messages.dto';
 import { RoomExportDto } from '../rooms/rooms.dto';
@@ -99,15 +100,7 @@ export class SearchUsersQueryDto extends PageQueryDto {
 }
 
 /** One of the caller's sessions in the export, ended ones included. */
-export class SessionExportDto {
-  id!: string;
-  createdAt!: string;
-  /** Last login or token refresh. */
-  lastUsedAt!: string;
-  userAgent!: string | null;
-  ip!: string | null;
-  /** True for the session of the access token asking for the export. */
-  current!: boolean;
+export class SessionExportDto extends SessionDto {
   /** When it was revoked (ISO-8601); null while it has not been. Always present in the export. */
   @ApiProperty({ type: String, nullable: true, required: true })
   revokedAt?: string | null;
