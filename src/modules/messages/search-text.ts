@@ -35,10 +35,10 @@ function sqlCharacterClass(): string {
   return `[${SEGMENTED_RANGES.map(([low, high]) => `${escape(low)}-${escape(high)}`).join('')}]`;
 }
 
-const SEGMENTED_CHARACTER = new RegExp(
-  `[${SEGMENTED_RANGES.map(([low, high]) => `\\u{${hex(low, 4)}}-\\u{${hex(high, 4)}}`).join('')}]`,
-  'gu',
-);
+const JS_CHARACTER_CLASS = `[${SEGMENTED_RANGES.map(([low, high]) => `\\u{${hex(low, 4)}}-\\u{${hex(high, 4)}}`).join('')}]`;
+/** Every such character (for replace), and any one (for test: a global regex would carry state between calls). */
+const SEGMENTED_CHARACTERS = new RegExp(JS_CHARACTER_CLASS, 'gu');
+const SEGMENTED_CHARACTER = new RegExp(JS_CHARACTER_CLASS, 'u');
 
 /**
  * The expression of `messages.search_vector`. It must stay exactly as the latest migration that sets the
@@ -50,14 +50,11 @@ export const SEARCH_VECTOR_EXPRESSION =
 
 /** Puts a space around each character of the segmented scripts, as the stored search vector does. */
 function spaceOut(text: string): string {
-  return text.replace(SEGMENTED_CHARACTER, ' $& ').replace(/ {2,}/g, ' ');
+  return text.replace(SEGMENTED_CHARACTERS, ' $& ').replace(/ {2,}/g, ' ');
 }
 
 function hasSegmented(text: string): boolean {
-  SEGMENTED_CHARACTER.lastIndex = 0;
-  const found = SEGMENTED_CHARACTER.test(text);
-  SEGMENTED_CHARACTER.lastIndex = 0;
-  return found;
+  return SEGMENTED_CHARACTER.test(text);
 }
 
 /**
