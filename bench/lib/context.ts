@@ -107,7 +107,12 @@ export class BenchContext {
       RATE_LIMIT_ACCOUNT_PER_MINUTE: '100000',
       MEDIA_DIR: join(this.distRoot, '..', 'media'),
       SHUTDOWN_TIMEOUT_MS: '5000',
-      ...pick(process.env, ['MESSAGE_BATCH_WINDOW_MS', 'MESSAGE_BATCH_MAX_SIZE', 'DATABASE_POOL_SIZE']),
+      ...pick(process.env, [
+        'MESSAGE_BATCH_WINDOW_MS',
+        'MESSAGE_BATCH_MAX_SIZE',
+        'DATABASE_POOL_SIZE',
+        'PRESENCE_OFFLINE_DELAY_SECONDS',
+      ]),
       ...extra,
     };
   }

@@ -28,6 +28,7 @@ describe('buildConfig', () => {
       jwt: { accessTtlSeconds: 900 },
       media: { maxBytes: 10 * 1_048_576 },
       socket: { streamRetentionMs: 30_000, maxBufferedBytes: 1_048_576 },
+      presence: { leaseTtlMs: 45_000, offlineDelayMs: 15_000 },
     });
     expect(config.jwt.secret.length).toBeGreaterThan(0);
   });
@@ -52,6 +53,7 @@ describe('buildConfig', () => {
       REDIS_KEY_PREFIX: 'x:',
       SOCKET_STREAM_RETENTION_SECONDS: '120',
       SOCKET_MAX_BUFFERED_BYTES: '4194304',
+      PRESENCE_OFFLINE_DELAY_SECONDS: '0',
     });
     expect(config).toMatchObject({
       env: 'test',
@@ -62,6 +64,7 @@ describe('buildConfig', () => {
       database: { url: 'postgresql://app:pw@db:5432/parley' },
       redis: { url: 'rediss://cache:6380', keyPrefix: 'x:' },
       socket: { streamRetentionMs: 120_000, maxBufferedBytes: 4_194_304 },
+      presence: { offlineDelayMs: 0 },
     });
   });
 
@@ -76,6 +79,7 @@ describe('buildConfig', () => {
     ['MEDIA_MAX_BYTES', '1e99'],
     ['SOCKET_STREAM_RETENTION_SECONDS', '1'],
     ['SOCKET_MAX_BUFFERED_BYTES', '1024'],
+    ['PRESENCE_OFFLINE_DELAY_SECONDS', '-1'],
     ['TRUST_PROXY', 'maybe'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'verbose'],

@@ -33,8 +33,11 @@ export interface AppConfig {
     streamRetentionMs: number;
     maxBufferedBytes: number;
   };
-  /** An instance's presence lease lives this long without a heartbeat (heartbeats come every third of it). */
-  presence: { leaseTtlMs: number };
+  /**
+   * `leaseTtlMs`: an instance's presence lease lives this long without a heartbeat (heartbeats come every third
+   * of it). `offlineDelayMs`: a user stays online this long after their last connection closed.
+   */
+  presence: { leaseTtlMs: number; offlineDelayMs: number };
   messages: { batchWindowMs: number; batchMaxSize: number };
   /** Email for offline users. `smtpUrl` null: email notifications are off and nothing is queued. */
   notifications: { smtpUrl: string | null; mailFrom: string; delaySeconds: number };
@@ -187,6 +190,7 @@ export function buildConfig(env: Env): AppConfig {
     },
     presence: {
       leaseTtlMs: int(env, 'PRESENCE_LEASE_SECONDS', 45, 3, 3600) * 1000,
+      offlineDelayMs: int(env, 'PRESENCE_OFFLINE_DELAY_SECONDS', 15, 0, 600) * 1000,
     },
     messages: {
       batchWindowMs: int(env, 'MESSAGE_BATCH_WINDOW_MS', 0, 0, 100),

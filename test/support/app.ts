@@ -50,6 +50,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // Suites register many users from one IP; the rate-limit spec starts its own app with low limits.
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     RATE_LIMIT_ACCOUNT_PER_MINUTE: '100000',
+    // Specs that watch a user go offline wait for it; the delay itself is covered by presence.relay.spec.ts.
+    PRESENCE_OFFLINE_DELAY_SECONDS: '1',
     ...overrides,
   };
 }

@@ -2,15 +2,12 @@ import type { RoomsService } from '../rooms/rooms.service';
 import type { PresenceStore } from '../users/presence.store';
 import type { UsersService } from '../users/users.service';
 import { buildConfig } from '../../config/config';
-import {
-  Limiter,
-  PRESENCE_HEARTBEAT_MS,
-  PRESENCE_MAX_ROOM_MEMBERS,
-  PRESENCE_OFFLINE_DELAY_MS,
-  PresenceRelay,
-} from './presence.relay';
+import { Limiter, PRESENCE_HEARTBEAT_MS, PRESENCE_MAX_ROOM_MEMBERS, PresenceRelay } from './presence.relay';
 import type { PresenceEvent } from './realtime.events';
 import type { SocketPublisher } from './socket.publisher';
+
+/** The default PRESENCE_OFFLINE_DELAY_SECONDS. */
+const DELAY_MS = 15_000;
 
 /** An in-memory PresenceStore with the same answers: first connection in, last connection out. */
 class FakeStore {
@@ -77,10 +74,9 @@ describe('PresenceRelay', () => {
       users as unknown as UsersService,
       rooms as unknown as RoomsService,
       publisher as unknown as SocketPublisher,
-      buildConfig({ NODE_ENV: 'test' }),
+      // Most cases are about what happens once the user is offline; the delay before that has its own tests.
+      buildConfig({ NODE_ENV: 'test', PRESENCE_OFFLINE_DELAY_SECONDS: '0' }),
     );
-    // Most cases are about what happens once the user is offline; the delay before that has its own tests.
-    relay.offlineDelayMs = 0;
   });
 
   afterEach(() => {
@@ -203,9 +199,8 @@ describe('PresenceRelay', () => {
       {
         presence: (roomIds: readonly string[], event: PresenceEvent) => sent.push({ roomIds, event }),
       } as unknown as SocketPublisher,
-      buildConfig({ NODE_ENV: 'test' }),
+      buildConfig({ NODE_ENV: 'test', PRESENCE_OFFLINE_DELAY_SECONDS: '0' }),
     );
-    relay.offlineDelayMs = 0;
     await relay.connected('u1', 's1', ['r1']);
     const leaving = relay.disconnected('u1', 's1', ['r1']);
     await new Promise((resolve) => setImmediate(resolve));
@@ -214,10 +209,22 @@ describe('PresenceRelay', () => {
     await Promise.all([leaving, back]);
     expect(sent.map((entry) => entry.event.status)).toEqual(['online', 'online']);
   });
-  describe(`after the last socket closes (${PRESENCE_OFFLINE_DELAY_MS} ms)`, () => {
+  describe(`after the last socket closes (PRESENCE_OFFLINE_DELAY_SECONDS, ${DELAY_MS} ms by default)`, () => {
     beforeEach(() => {
       jest.useFakeTimers();
-      relay.offlineDelayMs = PRESENCE_OFFLINE_DELAY_MS;
+      relay.onModuleDestroy();
+      relay = new PresenceRelay(
+        store as unknown as PresenceStore,
+        {
+          touchLastSeen: async (id: string, at: Date) => void touched.push([id, at]),
+        } as unknown as UsersService,
+        { get: async () => ({ memberCount: 2 }) } as unknown as RoomsService,
+        {
+          presence: (roomIds: readonly string[], event: PresenceEvent) => sent.push({ roomIds, event }),
+        } as unknown as SocketPublisher,
+        // The default delay; a lease long enough that no heartbeat falls into these tests' timer jumps.
+        buildConfig({ NODE_ENV: 'test', PRESENCE_LEASE_SECONDS: '3600' }),
+      );
     });
 
     async function flush(): Promise<void> {
@@ -227,9 +234,9 @@ describe('PresenceRelay', () => {
     it('keeps the user online: coming back in time announces nothing and writes nothing', async () => {
       await relay.connected('u1', 's1', ['r1']);
       await relay.disconnected('u1', 's1', ['r1']);
-      jest.advanceTimersByTime(PRESENCE_OFFLINE_DELAY_MS - 1);
+      jest.advanceTimersByTime(DELAY_MS - 1);
       await relay.connected('u1', 's2', ['r1']);
-      jest.advanceTimersByTime(PRESENCE_OFFLINE_DELAY_MS);
+      jest.advanceTimersByTime(DELAY_MS);
       await flush();
       expect(sent.map((entry) => entry.event.status)).toEqual(['online']);
       expect(store.calls).toEqual(['connect u1']);
@@ -241,7 +248,7 @@ describe('PresenceRelay', () => {
       const closedAt = Date.now();
       await relay.disconnected('u1', 's1', ['r1']);
       expect(sent).toHaveLength(1);
-      jest.advanceTimersByTime(PRESENCE_OFFLINE_DELAY_MS);
+      jest.advanceTimersByTime(DELAY_MS);
       await flush();
       expect(sent[1]).toEqual({
         roomIds: ['r1'],
@@ -255,7 +262,7 @@ describe('PresenceRelay', () => {
       await relay.disconnected('u1', 's1', ['r1']);
       await relay.releaseAll();
       expect(sent.map((entry) => entry.event.status)).toEqual(['online', 'offline']);
-      jest.advanceTimersByTime(PRESENCE_OFFLINE_DELAY_MS);
+      jest.advanceTimersByTime(DELAY_MS);
       await flush();
       expect(touched).toHaveLength(1);
     });

@@ -14,13 +14,6 @@ export const PRESENCE_TTL_MS = 45_000;
 export const PRESENCE_HEARTBEAT_MS = PRESENCE_TTL_MS / 3;
 
 /**
- * A user stays online this long after their last connection closed: a page reload, a network handover or a short
- * outage costs no offline/online pair (two broadcasts to every room mate, a database write) when the user is back
- * in time. `lastSeenAt` is still the moment the last connection closed.
- */
-export const PRESENCE_OFFLINE_DELAY_MS = 5_000;
-
-/**
  * `presence` is not broadcast into conversations with more members than this. Each transition would cost one
  * frame per member socket, so a room of n members reconnecting after an outage costs n² frames (a 5k room:
  * ~10k frames per reconnect, 50M for the whole room). Clients read the presence of the members they show from
@@ -68,8 +61,16 @@ export class PresenceRelay implements OnModuleInit, OnModuleDestroy {
   private readonly sizeReads = new Limiter(ROOM_SIZE_READS);
   private heartbeat?: NodeJS.Timeout;
   private sweeper?: NodeJS.Timeout;
-  /** PRESENCE_OFFLINE_DELAY_MS; 0 releases at once. */
-  offlineDelayMs = PRESENCE_OFFLINE_DELAY_MS;
+  /**
+   * PRESENCE_OFFLINE_DELAY_SECONDS: a user stays online this long after their last connection closed, so a page
+   * reload, a network handover or a reconnect after an outage costs no offline/online pair (two broadcasts to every
+   * room mate, a database write) when the user is back in time; 0 releases at once. `lastSeenAt` is still the
+   * moment the last connection closed. The default (15 s) outlasts socket.io-client's first three reconnection
+   * attempts (about 1, 2 and 4 s apart): after a mass disconnect, users who come back while the server works
+   * through everyone's handshakes do not flap offline and online for each of their room mates, which would add
+   * a broadcast per room mate per user to the very backlog that delayed them.
+   */
+  private readonly offlineDelayMs: number;
 
   private readonly leaseTtlMs: number;
   private readonly heartbeatMs: number;
@@ -82,6 +83,7 @@ export class PresenceRelay implements OnModuleInit, OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.leaseTtlMs = config.presence.leaseTtlMs;
+    this.offlineDelayMs = config.presence.offlineDelayMs;
     this.heartbeatMs = Math.floor(this.leaseTtlMs / 3);
   }
 
