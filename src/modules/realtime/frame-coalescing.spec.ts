@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { coalesceFlushedFrames, tcpSocketOf } from './frame-coalescing';
+import type { IncomingMessage } from 'node:http';
+import { coalesceFlushedFrames, coalesceUpgradeResponse, tcpSocketOf } from './frame-coalescing';
 
 function fakeTcp(): { cork: jest.Mock; uncork: jest.Mock } {
   return { cork: jest.fn(), uncork: jest.fn() };
@@ -44,6 +45,43 @@ describe('coalesceFlushedFrames', () => {
     engine.emit('flush', engineSocket('polling', tcp), [{}, {}]);
     engine.emit('flush', { transport: { name: 'websocket', socket: {} } }, [{}, {}]);
     engine.emit('flush', undefined, [{}, {}]);
+    await nextTick();
+    expect(tcp.cork).not.toHaveBeenCalled();
+  });
+});
+
+describe('coalesceUpgradeResponse', () => {
+  function upgrade(
+    tcp: unknown,
+    headers: Record<string, string> = { upgrade: 'websocket' },
+  ): IncomingMessage {
+    return { headers, socket: tcp } as unknown as IncomingMessage;
+  }
+
+  it("holds a new connection's 101 until the microtasks that send its open packet are done", async () => {
+    const engine = new EventEmitter();
+    coalesceUpgradeResponse(engine);
+    const tcp = fakeTcp();
+    const events: string[] = [];
+    tcp.cork.mockImplementation(() => events.push('cork'));
+    tcp.uncork.mockImplementation(() => events.push('uncork'));
+
+    // What engine.io does, as a chain of microtasks: initial_headers, the 101, then the open packet.
+    await Promise.resolve()
+      .then(() => engine.emit('initial_headers', {}, upgrade(tcp)))
+      .then(() => events.push('101'))
+      .then(() => events.push('open packet'));
+    await nextTick();
+    expect(events).toEqual(['cork', '101', 'open packet', 'uncork']);
+  });
+
+  it('leaves a long-polling handshake, whose response is one write already, alone', async () => {
+    const engine = new EventEmitter();
+    coalesceUpgradeResponse(engine);
+    const tcp = fakeTcp();
+
+    engine.emit('initial_headers', {}, upgrade(tcp, {}));
+    engine.emit('initial_headers', {}, upgrade({ cork: 'no' }));
     await nextTick();
     expect(tcp.cork).not.toHaveBeenCalled();
   });

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Socket as TcpSocket } from 'node:net';
 import { field, webSocketOf } from './engine-internals';
 
@@ -22,6 +23,32 @@ export function coalesceFlushedFrames(engine: FlushingEngine): void {
     if (packets.length < 2) return;
     const tcp = tcpSocketOf(socket);
     if (!tcp) return;
+    tcp.cork();
+    process.nextTick(uncork, tcp);
+  });
+}
+
+/** The part of an engine.io server `coalesceUpgradeResponse` uses. */
+export interface UpgradingEngine {
+  on(event: 'initial_headers', listener: (headers: unknown, req: IncomingMessage) => void): unknown;
+}
+
+/**
+ * Sends a new WebSocket connection's `101 Switching Protocols` response and engine.io's `open` packet in one TCP
+ * write instead of two: one syscall less for every connection.
+ *
+ * `initial_headers` comes right before the 101 is written, after every check that could still refuse the upgrade
+ * (a refusal writes its 400 and destroys the socket at once, which would discard corked bytes). engine.io gets
+ * there in a chain of microtasks (its middlewares run in a promise chain) and sends the `open` packet in a later
+ * one, all drained before Node turns to its next-tick queue; so the socket is uncorked on the next tick, when both
+ * are written. Should the handshake ever wait longer (a slower id generator), the 101 simply goes out alone.
+ */
+export function coalesceUpgradeResponse(engine: UpgradingEngine): void {
+  engine.on('initial_headers', (_headers, req) => {
+    // A long-polling handshake's response is one write already.
+    if (req.headers.upgrade === undefined) return;
+    const tcp: unknown = req.socket;
+    if (!isCorkable(tcp)) return;
     tcp.cork();
     process.nextTick(uncork, tcp);
   });

@@ -10,7 +10,7 @@ import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../../config/config';
 import { RedisFactory } from '../../redis/redis.factory';
 import { releaseHandshakeRequests } from './engine-internals';
-import { coalesceFlushedFrames } from './frame-coalescing';
+import { coalesceFlushedFrames, coalesceUpgradeResponse } from './frame-coalescing';
 import { isOriginAllowed } from './socket-handshake';
 import { dropSlowConsumers } from './slow-consumers';
 import { publishThroughStream, STREAM_READ_COUNT, watchStreamReads, type StreamGap } from './stream-reads';
@@ -64,7 +64,8 @@ function dropConnections(server: Server): number {
  *
  * Also applies the transport limits that must hold for every gateway: the frame size limit, the Origin check
  * (Socket.IO's `cors` option only sets headers; `allowRequest` is what refuses a foreign Origin) and the limit on
- * what may wait for a client that stopped reading; sends the frames engine.io flushes together in one TCP write;
+ * what may wait for a client that stopped reading; sends the frames engine.io flushes together, and a new
+ * connection's 101 response with its first packet, in one TCP write;
  * and lets each connection's handshake request go once it has served.
  */
 export class RedisStreamsIoAdapter extends IoAdapter {
@@ -97,6 +98,7 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     // Socket.IO accepts partial options; Nest's signature asks for the full type.
     const server = super.createIOServer(port, limits as ServerOptions);
     coalesceFlushedFrames(server.engine);
+    coalesceUpgradeResponse(server.engine);
     releaseHandshakeRequests(server.engine);
     this.stopSlowConsumers = dropSlowConsumers({
       maxBufferedBytes: this.config.socket.maxBufferedBytes,
