@@ -535,6 +535,19 @@ describe('messages', () => {
         { emoji: 'party', count: 1, me: false },
       ]);
       expect(after.rev).toBe(5);
+
+      // The history page and the changes feed (which skip messages without reactions) agree with GET /messages/:id.
+      const shown = async () => ({
+        page: (await api.page(bob, room.id)).items[0].reactions,
+        changes: (await api.changes(bob, room.id, 0)).messages[0].reactions,
+      });
+      expect(await shown()).toEqual({ page: after.reactions, changes: after.reactions });
+      expect((await del(carol, thumbs)).status).toBe(204);
+      expect((await del(carol, 'party')).status).toBe(204);
+      expect(await shown()).toEqual({ page: [], changes: [] });
+      expect((await put(bob, 'party')).status).toBe(204);
+      const again = [{ emoji: 'party', count: 1, me: true }];
+      expect(await shown()).toEqual({ page: again, changes: again });
     });
 
     it('validates the emoji path parameter', async () => {

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, runScript, testEnv } from '../support/app';
+import { freePort, runScript, startApp, testEnv, type TestApp } from '../support/app';
+import { Http } from '../support/http';
+import { registerUser } from '../support/users';
 import { ROOT } from '../support/run-env';
 import { adminQuery, databaseUrlNamed, queryDatabase, runNode, waitFor } from './helpers';
 
@@ -117,6 +119,80 @@ describe('migrations', () => {
         code: 0,
         stdout: 'Entities and migrations agree\n',
       });
+    });
+  });
+
+  describe('upgrading a database that holds messages', () => {
+    const name = `parley_upgrade_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    const url = databaseUrlNamed(name);
+    let app: TestApp | undefined;
+    afterAll(async () => {
+      await app?.stop();
+      await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    });
+
+    it('MessageDetailFlags: history shows the reactions and attachments sent before it', async () => {
+      expect((await runScript('migrate', [], { DATABASE_URL: url })).code).toBe(0);
+      app = await startApp({ DATABASE_URL: url });
+      const http = Http.for(app);
+      const [alice, bob] = await Promise.all([registerUser(app), registerUser(app)]);
+      const room = await http.post(
+        '/api/v1/rooms',
+        { type: 'group', name: 'before the upgrade', memberIds: [bob.user.id] },
+        { token: alice.accessToken },
+      );
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(Buffer.from('notes'))]), 'notes.txt');
+      const uploaded = await fetch(`${app.url}/api/v1/media`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice.accessToken}` },
+        body: form,
+      });
+      const media = (await uploaded.json()) as { id: string };
+      const send = async (content: string, attachmentIds: string[] = []): Promise<string> => {
+        const sent = await http.post(
+          `/api/v1/rooms/${room.body.id}/messages`,
+          { clientMessageId: content, content, attachmentIds },
+          { token: alice.accessToken },
+        );
+        expect(sent.status).toBe(201);
+        return sent.body.id;
+      };
+      await send('plain');
+      await send('with a file', [media.id]);
+      const reacted = await send('reacted to');
+      const unreacted = await send('reacted to, then not');
+      const react = (id: string, method: 'put' | 'delete') =>
+        http[method](`/api/v1/messages/${id}/reactions/ok`, undefined, { token: bob.accessToken });
+      expect((await react(reacted, 'put')).status).toBe(204);
+      expect((await react(unreacted, 'put')).status).toBe(204);
+      expect((await react(unreacted, 'delete')).status).toBe(204);
+      const page = async (server: TestApp) =>
+        (await Http.for(server).get(`/api/v1/rooms/${room.body.id}/messages`, { token: alice.accessToken }))
+          .body.items;
+      const before = await page(app);
+      await app.stop();
+      app = undefined;
+
+      // Back to the schema before the migration, then up again: its backfill must restore what the page showed.
+      const reverted = await typeormCli(['migration:revert'], url);
+      expect(reverted.stdout).toContain('MessageDetailFlags');
+      expect((await runScript('migrate', [], { DATABASE_URL: url })).code).toBe(0);
+      app = await startApp({ DATABASE_URL: url });
+      const after = await page(app);
+      expect(after).toEqual(before);
+      expect(
+        after.map((message: { content: string; reactions: unknown[]; attachments: unknown[] }) => [
+          message.content,
+          message.reactions.length,
+          message.attachments.length,
+        ]),
+      ).toEqual([
+        ['reacted to, then not', 0, 0],
+        ['reacted to', 1, 0],
+        ['with a file', 0, 1],
+        ['plain', 0, 0],
+      ]);
     });
   });
 

@@ -71,7 +71,7 @@ function pageStatement(direction: 'before' | 'after', thread: boolean): Statemen
           FROM (SELECT message_id, emoji, count(*)::int AS count, bool_or(user_id = $2) AS me,
                        min(created_at) AS first_at
                   FROM message_reactions
-                 WHERE message_id = ANY (ARRAY(SELECT id FROM shown WHERE deleted_at IS NULL))
+                 WHERE message_id = ANY (ARRAY(SELECT id FROM shown WHERE deleted_at IS NULL AND has_reactions))
                  GROUP BY message_id, emoji) per_emoji
          GROUP BY message_id
       ),
@@ -85,7 +85,7 @@ function pageStatement(direction: 'before' | 'after', thread: boolean): Statemen
                  ORDER BY a.position) AS list
           FROM message_attachments a
           JOIN media md ON md.id = a.media_id
-         WHERE a.message_id = ANY (ARRAY(SELECT id FROM shown WHERE deleted_at IS NULL))
+         WHERE a.message_id = ANY (ARRAY(SELECT id FROM shown WHERE deleted_at IS NULL AND has_attachments))
          GROUP BY a.message_id
       ),
       items AS (

@@ -83,6 +83,17 @@ export class Message {
   @Column('timestamptz', { nullable: true })
   deletedAt!: Date | null;
 
+  /**
+   * The message has reactions: reads look them up only then. Set and cleared in the transaction that adds or
+   * removes one (under the room lock every reaction change takes), cleared when the message is deleted.
+   */
+  @Column('boolean', { default: false })
+  hasReactions!: boolean;
+
+  /** The message was sent with attachments (they never change afterwards): reads look them up only then. */
+  @Column('boolean', { default: false })
+  hasAttachments!: boolean;
+
   @Column({
     type: 'tsvector',
     generatedType: 'STORED',

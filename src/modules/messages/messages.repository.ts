@@ -220,11 +220,12 @@ const CHANGES_SINCE: Statement = {
         JOIN room_members me ON me.room_id = q.room_id AND me.user_id = q.viewer_id
     )
     SELECT v.req::int AS req, v.room_rev, ${messageColumns('m')},
-           CASE WHEN m.deleted_at IS NULL THEN ${reactionsJson('m.id', 'v.viewer_id')} END AS reactions,
-           CASE WHEN m.deleted_at IS NULL THEN ${attachmentsJson('m.id')} END AS attachments
+           CASE WHEN m.deleted_at IS NULL AND m.has_reactions
+                THEN ${reactionsJson('m.id', 'v.viewer_id')} END AS reactions,
+           CASE WHEN m.deleted_at IS NULL AND m.has_attachments THEN ${attachmentsJson('m.id')} END AS attachments
       FROM visible v
       LEFT JOIN LATERAL (
-        SELECT ${COLUMNS.join(', ')} FROM messages
+        SELECT ${COLUMNS.join(', ')}, has_reactions, has_attachments FROM messages
          WHERE room_id = v.room_id AND rev > v.since_rev
          ORDER BY rev LIMIT v.lim
       ) m ON true
@@ -314,9 +315,10 @@ const STORE_BATCH: Statement = {
       RETURNING r.id, r.last_seq - f.n AS base_seq, r.rev - f.n AS base_rev
     ),
     inserted AS (
-      INSERT INTO messages (id, room_id, seq, rev, sender_id, client_message_id, content, parent_id, mentions)
+      INSERT INTO messages (id, room_id, seq, rev, sender_id, client_message_id, content, parent_id, mentions,
+                            has_attachments)
       SELECT f.id, f.room_id, b.base_seq + f.k, b.base_rev + f.k, f.sender_id, f.client_message_id, f.content,
-             f.parent_id, f.mentions::uuid[]
+             f.parent_id, f.mentions::uuid[], f.ord = ANY ($8::bigint[])
         FROM fresh f
         JOIN bumped b ON b.id = f.room_id
       RETURNING ${COLUMNS.join(', ')}
@@ -682,7 +684,7 @@ export class MessagesRepository {
         rev === null
           ? null
           : await tx.one<{ id: string; room_id: string; seq: number; rev: number; parent_id: string | null }>(
-              `UPDATE messages SET content = NULL, mentions = '{}', deleted_at = now(), rev = $3
+              `UPDATE messages SET content = NULL, mentions = '{}', deleted_at = now(), rev = $3, has_reactions = false
                 WHERE id = $1 AND room_id = $2 AND deleted_at IS NULL
                 RETURNING id, room_id, seq, rev, parent_id`,
               [id, roomId, rev],
@@ -724,7 +726,7 @@ export class MessagesRepository {
             WHERE room_id = $1 AND sender_id = $2 AND deleted_at IS NULL
          )
          UPDATE messages m
-            SET content = NULL, mentions = '{}', deleted_at = now(), rev = $3 + t.n
+            SET content = NULL, mentions = '{}', deleted_at = now(), rev = $3 + t.n, has_reactions = false
            FROM targets t
           WHERE m.id = t.id
           RETURNING m.id, m.room_id, m.seq, m.rev, m.parent_id`,
@@ -756,10 +758,10 @@ export class MessagesRepository {
       const rev = await this.nextRev(tx, roomId);
       const live =
         rev !== null &&
-        (await tx.one('UPDATE messages SET rev = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING id', [
-          id,
-          rev,
-        ]));
+        (await tx.one(
+          'UPDATE messages SET rev = $2, has_reactions = true WHERE id = $1 AND deleted_at IS NULL RETURNING id',
+          [id, rev],
+        ));
       if (!live) {
         tx.discard();
         return { kind: 'deleted' };
@@ -791,7 +793,12 @@ export class MessagesRepository {
         tx.discard();
         return { kind: 'unchanged' };
       }
-      await tx.rows('UPDATE messages SET rev = $2 WHERE id = $1', [id, rev]);
+      await tx.rows(
+        `UPDATE messages
+            SET rev = $2, has_reactions = EXISTS (SELECT 1 FROM message_reactions WHERE message_id = $1)
+          WHERE id = $1`,
+        [id, rev],
+      );
       return { kind: 'changed', rev: rev! };
     });
   }
