@@ -20,6 +20,7 @@ import { reconnect } from './scenarios/reconnect';
  *   --scenario=history[,fanout]  only these scenarios (and the ceilings they need)
  *   --smoke                      a few seconds per scenario, tiny sizes; exits 0 on missed targets
  *   --no-profile                 skip the CPU profiles (taken by default in full runs)
+ *   --profile-storm              profile the reconnect storm instead of its first connect (slows the storm)
  *   --write-docs                 also replace the results section of docs/BENCHMARKS.md
  */
 
@@ -37,6 +38,7 @@ interface Options {
   smoke: boolean;
   scenarios: string[];
   profile: boolean;
+  profileStorm: boolean;
   writeDocs: boolean;
 }
 
@@ -45,6 +47,7 @@ function parseOptions(argv: string[]): Options {
     smoke: false,
     scenarios: Object.keys(SCENARIOS),
     profile: true,
+    profileStorm: false,
     writeDocs: false,
   };
   let profileSet = false;
@@ -53,7 +56,8 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--profile' || arg === '--no-profile') {
       options.profile = arg === '--profile';
       profileSet = true;
-    } else if (arg === '--write-docs') options.writeDocs = true;
+    } else if (arg === '--profile-storm') options.profileStorm = true;
+    else if (arg === '--write-docs') options.writeDocs = true;
     else if (arg.startsWith('--scenario=')) {
       options.scenarios = arg.slice('--scenario='.length).split(',').filter(Boolean);
       const unknown = options.scenarios.filter((name) => !SCENARIOS[name]);
@@ -121,7 +125,13 @@ async function main(): Promise<number> {
   const infra = newInfra(id);
   const gens = [Gen.spawn(0, join(distRoot, 'bench')), Gen.spawn(1, join(distRoot, 'bench'))];
   const ctx = new BenchContext(
-    { smoke: options.smoke, profile: options.profile, resultsDir, fdLimit: fdLimit() },
+    {
+      smoke: options.smoke,
+      profile: options.profile,
+      profileStorm: options.profileStorm,
+      resultsDir,
+      fdLimit: fdLimit(),
+    },
     sizes,
     distRoot,
     infra,

@@ -75,7 +75,14 @@ export class BenchContext {
   readonly profiles: Record<string, ProfileSummary & { file: string }> = {};
 
   constructor(
-    readonly options: { smoke: boolean; profile: boolean; resultsDir: string; fdLimit: number },
+    readonly options: {
+      smoke: boolean;
+      profile: boolean;
+      /** Profile the reconnect storm instead of the first connect (the storm's figures then include the profiler). */
+      profileStorm: boolean;
+      resultsDir: string;
+      fdLimit: number;
+    },
     readonly sizes: Sizes,
     readonly distRoot: string,
     readonly infra: BenchInfra,
