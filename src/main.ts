@@ -8,8 +8,8 @@ import { cliConfig } from './scripts/cli-config';
  * net.core.somaxconn, 4096 by default; Node's own default is 511). After a restart or a network blip every client
  * reconnects within about a second, while the event loop is busy with the handshakes already accepted; when the
  * queue is full the kernel drops new connection attempts, which then wait for TCP's retransmits (1 s, 3 s, 7 s...).
- * In the benchmark's reconnect scenario (10k sockets) a 4096 queue overflowed 35k times; raising net.core.somaxconn lets this
- * take effect (README, "Scaling out").
+ * In the benchmark's reconnect scenario (10k sockets) a 4096 queue overflowed 35k times; raising
+ * net.core.somaxconn lets this take effect (README, "Scaling out").
  */
 const LISTEN_BACKLOG = 65_535;
 
