@@ -48,14 +48,13 @@ describe('PresenceRelay', () => {
   let countLookups: string[];
   let roomIdLookups: number;
 
-  beforeEach(() => {
-    store = new FakeStore();
-    sent = [];
-    touched = [];
-    memberCounts = {};
-    countLookups = [];
-    roomIdLookups = 0;
-    const users = { touchLastSeen: async (id: string, at: Date) => void touched.push([id, at]) };
+  /** A relay over the fakes above, configured by `env`; `users` replaces the lastSeenAt recorder. */
+  function makeRelay(
+    env: Record<string, string>,
+    users: Pick<UsersService, 'touchLastSeen'> = {
+      touchLastSeen: async (id: string, at: Date) => void touched.push([id, at]),
+    },
+  ): PresenceRelay {
     const rooms = {
       roomIdsForUser: async () => {
         roomIdLookups++;
@@ -69,14 +68,24 @@ describe('PresenceRelay', () => {
     const publisher = {
       presence: (roomIds: readonly string[], event: PresenceEvent) => sent.push({ roomIds, event }),
     };
-    relay = new PresenceRelay(
+    return new PresenceRelay(
       store as unknown as PresenceStore,
       users as unknown as UsersService,
       rooms as unknown as RoomsService,
       publisher as unknown as SocketPublisher,
-      // Most cases are about what happens once the user is offline; the delay before that has its own tests.
-      buildConfig({ NODE_ENV: 'test', PRESENCE_OFFLINE_DELAY_SECONDS: '0' }),
+      buildConfig({ NODE_ENV: 'test', ...env }),
     );
+  }
+
+  beforeEach(() => {
+    store = new FakeStore();
+    sent = [];
+    touched = [];
+    memberCounts = {};
+    countLookups = [];
+    roomIdLookups = 0;
+    // Most cases are about what happens once the user is offline; the delay before that has its own tests.
+    relay = makeRelay({ PRESENCE_OFFLINE_DELAY_SECONDS: '0' });
   });
 
   afterEach(() => {
@@ -192,15 +201,8 @@ describe('PresenceRelay', () => {
           release = resolve;
         }),
     };
-    relay = new PresenceRelay(
-      store as unknown as PresenceStore,
-      users as unknown as UsersService,
-      { get: async () => ({ memberCount: 2 }) } as unknown as RoomsService,
-      {
-        presence: (roomIds: readonly string[], event: PresenceEvent) => sent.push({ roomIds, event }),
-      } as unknown as SocketPublisher,
-      buildConfig({ NODE_ENV: 'test', PRESENCE_OFFLINE_DELAY_SECONDS: '0' }),
-    );
+    relay.onModuleDestroy();
+    relay = makeRelay({ PRESENCE_OFFLINE_DELAY_SECONDS: '0' }, users);
     await relay.connected('u1', 's1', ['r1']);
     const leaving = relay.disconnected('u1', 's1', ['r1']);
     await new Promise((resolve) => setImmediate(resolve));
@@ -213,18 +215,8 @@ describe('PresenceRelay', () => {
     beforeEach(() => {
       jest.useFakeTimers();
       relay.onModuleDestroy();
-      relay = new PresenceRelay(
-        store as unknown as PresenceStore,
-        {
-          touchLastSeen: async (id: string, at: Date) => void touched.push([id, at]),
-        } as unknown as UsersService,
-        { get: async () => ({ memberCount: 2 }) } as unknown as RoomsService,
-        {
-          presence: (roomIds: readonly string[], event: PresenceEvent) => sent.push({ roomIds, event }),
-        } as unknown as SocketPublisher,
-        // The default delay; a lease long enough that no heartbeat falls into these tests' timer jumps.
-        buildConfig({ NODE_ENV: 'test', PRESENCE_LEASE_SECONDS: '3600' }),
-      );
+      // The default delay; a lease long enough that no heartbeat falls into these tests' timer jumps.
+      relay = makeRelay({ PRESENCE_LEASE_SECONDS: '3600' });
     });
 
     async function flush(): Promise<void> {
