@@ -84,6 +84,17 @@ describe('messages', () => {
       expect(fetched.body).toEqual(res.body);
     });
 
+    it('gives messages time-ordered UUIDv7 ids: one stored later sorts after one stored earlier', async () => {
+      const { room, users } = await group(2);
+      const ids: string[] = [];
+      for (const content of ['one', 'two', 'three', 'four']) {
+        ids.push((await api.send(users[0], room.id, content)).id);
+      }
+      const version7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+      for (const id of ids) expect(id).toMatch(version7);
+      expect([...ids].sort()).toEqual(ids);
+    });
+
     it('is idempotent per sender and clientMessageId: a resend answers 200 with the original', async () => {
       const { room, users } = await group(2);
       const [alice, bob] = users;

@@ -130,6 +130,7 @@ export class ReactionDto {
 }
 
 export class MessageDto {
+  /** A UUIDv7: ids of messages stored later sort after earlier ones. Order by `seq` within a room. */
   id!: string;
   roomId!: string;
   /** Position in the room: 1, 2, 3… with no gaps; never changes. */

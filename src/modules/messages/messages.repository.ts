@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
 import { TurnBatcher } from '../../common/turn-batcher';
 import type { MediaSummary } from '../media/media.dto';
 import { Sql, SqlRunner, Statement, Tx } from '../rooms/sql';
@@ -588,7 +588,10 @@ export class MessagesRepository {
     const rows = await this.sendSql.rows<Record<string, unknown> & { ord: string; status: BatchStatus }>(
       STORE_BATCH,
       [
-        items.map(() => randomUUID()),
+        // Time-ordered ids (UUIDv7): new rows go to the right edge of the primary key index instead of a random
+        // leaf page, so an insert dirties a page that is already in memory and the first write to a page after a
+        // checkpoint (a full-page image in the WAL) is shared by many messages.
+        items.map(() => uuidv7()),
         items.map((item) => item.roomId),
         items.map((item) => item.senderId),
         items.map((item) => item.clientMessageId),
