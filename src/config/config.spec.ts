@@ -29,6 +29,7 @@ describe('buildConfig', () => {
       media: { maxBytes: 10 * 1_048_576 },
       socket: { streamRetentionMs: 30_000, maxBufferedBytes: 1_048_576 },
       presence: { leaseTtlMs: 45_000, offlineDelayMs: 15_000 },
+      messages: { batchWindowMs: 1, batchMaxSize: 64 },
     });
     expect(config.jwt.secret.length).toBeGreaterThan(0);
   });

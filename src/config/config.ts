@@ -193,7 +193,7 @@ export function buildConfig(env: Env): AppConfig {
       offlineDelayMs: int(env, 'PRESENCE_OFFLINE_DELAY_SECONDS', 15, 0, 600) * 1000,
     },
     messages: {
-      batchWindowMs: int(env, 'MESSAGE_BATCH_WINDOW_MS', 0, 0, 100),
+      batchWindowMs: int(env, 'MESSAGE_BATCH_WINDOW_MS', 1, 0, 100),
       batchMaxSize: int(env, 'MESSAGE_BATCH_MAX_SIZE', 64, 1, 1000),
     },
     notifications: {
