@@ -50,6 +50,21 @@ const PARAMETER_VALUES = [
   '00000000-0000-0000-0000-000000000000',
 ];
 
+/**
+ * Cursors that decode to the right shape with values the database cannot take: times Date.parse accepts and
+ * PostgreSQL refuses, search ranks outside `real` (each was a 500).
+ */
+const NIL = '00000000-0000-0000-0000-000000000000';
+const CURSOR_VALUES = [
+  ['1', NIL],
+  ['Feb 30 2020', NIL],
+  ['0000-01-01T00:00:00Z', NIL],
+  ['+275760-09-13T00:00:00.000Z', NIL],
+  [1e308, 1, NIL],
+  [5e-324, 1, NIL],
+  ['before', -1],
+].map((key) => Buffer.from(JSON.stringify(key)).toString('base64url'));
+
 /** Values for one body field: wrong types, extremes, strings of the wrong kind. */
 const FIELD_VALUES: unknown[] = [
   null,
@@ -200,7 +215,9 @@ describe('malformed input on every documented operation', () => {
       const encode = (value: string): string => (value.startsWith('%') ? value : encodeURIComponent(value));
 
       for (const parameter of op.parameters) {
-        for (const value of PARAMETER_VALUES) {
+        const values =
+          parameter.name === 'cursor' ? [...PARAMETER_VALUES, ...CURSOR_VALUES] : PARAMETER_VALUES;
+        for (const value of values) {
           if (parameter.in === 'path')
             await probe(op.method, url({ [parameter.name]: encode(value) }), token);
           if (parameter.in === 'query')

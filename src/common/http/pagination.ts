@@ -96,9 +96,26 @@ export function isTimeIdKey(value: unknown): value is [string, string] {
   return (
     Array.isArray(value) &&
     value.length === 2 &&
-    typeof value[0] === 'string' &&
-    !Number.isNaN(Date.parse(value[0])) &&
+    isCursorTime(value[0]) &&
     typeof value[1] === 'string' &&
     isUUID(value[1])
+  );
+}
+
+const CURSOR_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?Z$/;
+
+/**
+ * A time as cursors carry it (`toISOString()`, or PostgreSQL's microseconds in the same form) and as PostgreSQL
+ * takes it: a real calendar date in years 1–9999. `Date.parse` alone let through what PostgreSQL refuses
+ * ("99", "Feb 30 2020", year 0, years past 9999), and the statement failed with a 500.
+ */
+export function isCursorTime(value: unknown): value is string {
+  const match = typeof value === 'string' ? CURSOR_TIME.exec(value) : null;
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return (
+    year >= 1 && days !== undefined && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60
   );
 }

@@ -69,4 +69,14 @@ describe('search cursors', () => {
     ]);
     expect(validationFields(() => decodeSearchCursor(encodeCursor(['a', 2, 'x'])))).toEqual(['cursor']);
   });
+
+  it('refuse ranks PostgreSQL cannot take as a real (each was a 500)', () => {
+    const id = '6f1c1b8e-3a4b-4c5d-8e9f-0a1b2c3d4e5f';
+    for (const rank of [1e308, -1e308, 5e-324, 1e-50, 3.5e38]) {
+      expect(validationFields(() => decodeSearchCursor(encodeCursor([rank, 1, id])))).toEqual(['cursor']);
+    }
+    for (const rank of [0, 1e-40, 3.4e38, -0.5]) {
+      expect(decodeSearchCursor(encodeCursor([rank, 1, id]))).toEqual([rank, 1, id]);
+    }
+  });
 });

@@ -49,12 +49,21 @@ export function nextSeqCursor(window: SeqWindow, shownSeqs: number[], hasMore: b
   return encodeCursor([window.direction, shownSeqs[shownSeqs.length - 1]] satisfies SeqCursor);
 }
 
+/**
+ * A number PostgreSQL's `real` takes (the rank is bound as `$n::real`): finite, and not so small that it would
+ * round to zero, which PostgreSQL refuses as out of range, as it does numbers past `real`'s largest.
+ */
+function isReal(value: unknown): value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  const single = Math.fround(value);
+  return value === 0 || (single !== 0 && Number.isFinite(single));
+}
+
 function isSearchKey(value: unknown): value is SearchKey {
   return (
     Array.isArray(value) &&
     value.length === 3 &&
-    typeof value[0] === 'number' &&
-    Number.isFinite(value[0]) &&
+    isReal(value[0]) &&
     isSeq(value[1]) &&
     typeof value[2] === 'string' &&
     isUUID(value[2])
