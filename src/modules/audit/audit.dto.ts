@@ -1,5 +1,6 @@
 import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/http/pagination';
+import { CanonicalUuid } from '../../common/http/uuid';
 
 /** One security event. */
 export class AuditEventDto {
@@ -26,6 +27,7 @@ export class AuditEventPageDto {
 export class AuditLogQueryDto extends PageQueryDto {
   /** Only events where this user is the actor or the target. */
   @IsOptional()
+  @CanonicalUuid()
   @IsUUID()
   userId?: string;
 

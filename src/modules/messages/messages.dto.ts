@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../common/http/pagination';
 import type { AttachmentSummary, MessageRecord } from './messages.repository';
+import { CanonicalUuid } from '../../common/http/uuid';
 
 export const MAX_CONTENT_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 64;
@@ -42,6 +43,7 @@ export class SendMessageDto {
 
   /** Reply in the thread of this top-level message of the same room. */
   @IsOptional()
+  @CanonicalUuid()
   @IsUUID()
   parentId?: string | null;
 
@@ -50,6 +52,7 @@ export class SendMessageDto {
   @IsArray()
   @ArrayMaxSize(MAX_ATTACHMENTS)
   @ArrayUnique()
+  @CanonicalUuid()
   @IsUUID(undefined, { each: true })
   attachmentIds?: string[];
 }
@@ -84,6 +87,7 @@ export class ListMessagesQueryDto extends PageQueryDto {
 
   /** Only the replies in the thread of this message. */
   @IsOptional()
+  @CanonicalUuid()
   @IsUUID()
   parentId?: string;
 }
@@ -100,6 +104,7 @@ export class SearchMessagesQueryDto extends PageQueryDto {
 
   /** Search only this room. */
   @IsOptional()
+  @CanonicalUuid()
   @IsUUID()
   roomId?: string;
 }

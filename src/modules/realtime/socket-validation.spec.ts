@@ -113,6 +113,46 @@ describe('validatePayload', () => {
   });
 });
 
+describe('ids in any letter case', () => {
+  // UUIDs are case-insensitive; Socket.IO room names and the services compare them as text, so they must arrive
+  // in one spelling: an upper-case room id once made a send, a read position or typing reach no one.
+  const upper = uuid.toUpperCase();
+
+  it('come out lower-cased', () => {
+    const sent = validateSendMessage({
+      roomId: upper,
+      clientMessageId: 'c',
+      content: 'hi',
+      parentId: other.toUpperCase(),
+      attachmentIds: [upper],
+    });
+    expect(sent).toMatchObject({ roomId: uuid, parentId: other, attachmentIds: [uuid] });
+    expect(validateRoomEvent({ roomId: upper })).toEqual({ roomId: uuid });
+    expect(validateRoomPosition({ roomId: upper, seq: 1 })).toEqual({ roomId: uuid, seq: 1 });
+  });
+
+  it('name the same attachment twice when only the case differs', async () => {
+    const error = await failure(
+      Promise.resolve().then(() =>
+        validateSendMessage({
+          roomId: uuid,
+          clientMessageId: 'c',
+          content: 'hi',
+          attachmentIds: [uuid, upper],
+        }),
+      ),
+    );
+    expect(error.details).toEqual([
+      { field: 'attachmentIds', message: "All attachmentIds's elements must be unique" },
+    ]);
+  });
+
+  it('merge into the lower revision when two sync keys name the same room', () => {
+    expect(validateSync({ rooms: { [upper]: 7, [uuid]: 3 } })).toEqual({ rooms: { [uuid]: 3 } });
+    expect(validateSync({ rooms: { [uuid]: 2, [upper]: 5 } })).toEqual({ rooms: { [uuid]: 2 } });
+  });
+});
+
 // The hand-written validators must answer exactly what validatePayload answers with the event's DTO: the same
 // value (trimmed content included) or the same error details in the same order.
 describe('hand-written event validators agree with the DTOs', () => {
@@ -154,7 +194,7 @@ describe('hand-written event validators agree with the DTOs', () => {
   it('message:send', async () => {
     const text = (length: number): string => 'x'.repeat(length);
     const payloads = combinations({
-      roomId: [uuid, undefined, 'nope', 7, null],
+      roomId: [uuid, uuid.toUpperCase(), undefined, 'nope', 7, null],
       clientMessageId: [
         'c-1',
         undefined,
@@ -185,7 +225,7 @@ describe('hand-written event validators agree with the DTOs', () => {
     await expectSame(SendMessageEventDto, validateSendMessage, payloads);
 
     const optional = combinations({
-      parentId: [undefined, null, uuid, 'nope', 3],
+      parentId: [undefined, null, uuid, uuid.toUpperCase(), 'nope', 3],
       attachmentIds: [
         undefined,
         null,
@@ -193,6 +233,8 @@ describe('hand-written event validators agree with the DTOs', () => {
         [uuid],
         [uuid, other],
         [uuid, uuid],
+        [uuid, uuid.toUpperCase()],
+        [other.toUpperCase()],
         ['nope'],
         ['nope', 'nope'],
         Array.from({ length: 11 }, () => randomUUID()),
@@ -210,7 +252,7 @@ describe('hand-written event validators agree with the DTOs', () => {
 
   it('room:delivered / room:read', async () => {
     const payloads = combinations({
-      roomId: [uuid, undefined, 'nope', 1],
+      roomId: [uuid, uuid.toUpperCase(), undefined, 'nope', 1],
       seq: [
         0,
         5,
@@ -245,6 +287,8 @@ describe('hand-written event validators agree with the DTOs', () => {
         {},
         { [uuid]: 0 },
         { [uuid]: 3, [other]: 9 },
+        { [uuid.toUpperCase()]: 4, [uuid]: 2, [other.toUpperCase()]: 9 },
+        { [uuid]: 2, [uuid.toUpperCase()]: '1' },
         { nope: 1 },
         { [uuid]: -1 },
         { [uuid]: 1.5 },

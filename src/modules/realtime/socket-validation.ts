@@ -1,9 +1,11 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { arrayUnique, isUUID, length, notContains, validate } from 'class-validator';
 import { AppException, type ErrorDetail } from '../../common/errors/app-exception';
+import { canonicalUuid } from '../../common/http/uuid';
 import { flattenValidationErrors, VALIDATOR_OPTIONS } from '../../common/http/validation';
 import { MAX_ATTACHMENTS, MAX_CLIENT_MESSAGE_ID_LENGTH, MAX_CONTENT_LENGTH } from '../messages/messages.dto';
 import {
+  canonicalRevisionMap,
   isRevisionMap,
   revisionMapMessage,
   SYNC_MAX_ROOMS,
@@ -37,7 +39,7 @@ export async function validatePayload<T extends object>(
 
 /** `message:send`: SendMessageEventDto (SendMessageDto plus roomId). `content` comes back trimmed. */
 export function validateSendMessage(payload: unknown): SendMessageEventDto {
-  const input = asObject(payload);
+  const input = canonicalIds(asObject(payload), ['roomId', 'parentId', 'attachmentIds']);
   const details = unknownFields(input, SEND_MESSAGE_FIELDS);
   checkUuid(details, 'roomId', input.roomId);
   checkText(details, 'clientMessageId', input.clientMessageId, MAX_CLIENT_MESSAGE_ID_LENGTH);
@@ -60,7 +62,7 @@ export function validateSendMessage(payload: unknown): SendMessageEventDto {
 
 /** `typing:start` / `typing:stop`: RoomEventDto. */
 export function validateRoomEvent(payload: unknown): RoomEventDto {
-  const input = asObject(payload);
+  const input = canonicalIds(asObject(payload), ['roomId']);
   const details = unknownFields(input, ROOM_EVENT_FIELDS);
   checkUuid(details, 'roomId', input.roomId);
   fail(details);
@@ -69,7 +71,7 @@ export function validateRoomEvent(payload: unknown): RoomEventDto {
 
 /** `room:delivered` / `room:read`: RoomPositionEventDto. */
 export function validateRoomPosition(payload: unknown): RoomPositionEventDto {
-  const input = asObject(payload);
+  const input = canonicalIds(asObject(payload), ['roomId']);
   const details = unknownFields(input, ROOM_POSITION_FIELDS);
   // The DTO's own field first, then the inherited roomId.
   const seq = input.seq;
@@ -90,11 +92,12 @@ export function validateRoomPosition(payload: unknown): RoomPositionEventDto {
 export function validateSync(payload: unknown): SyncEventDto {
   const input = asObject(payload);
   const details = unknownFields(input, SYNC_FIELDS);
-  if (!isRevisionMap(input.rooms, SYNC_MAX_ROOMS)) {
+  const rooms = canonicalRevisionMap(input.rooms);
+  if (!isRevisionMap(rooms, SYNC_MAX_ROOMS)) {
     details.push({ field: 'rooms', message: revisionMapMessage('rooms', SYNC_MAX_ROOMS) });
   }
   fail(details);
-  return { rooms: input.rooms as Record<string, number> };
+  return { rooms: rooms as Record<string, number> };
 }
 
 const SEND_MESSAGE_FIELDS: ReadonlySet<string> = new Set([
@@ -113,6 +116,17 @@ function asObject(payload: unknown): Record<string, unknown> {
     throw AppException.validation([{ message: 'Payload must be a JSON object' }]);
   }
   return payload as Record<string, unknown>;
+}
+
+/** The DTOs' @CanonicalUuid: the given id fields (or arrays of ids) lower-cased, in a copy of the payload. */
+function canonicalIds(input: Record<string, unknown>, fields: string[]): Record<string, unknown> {
+  const copy = { ...input };
+  for (const field of fields) {
+    if (!(field in copy)) continue;
+    const value = copy[field];
+    copy[field] = Array.isArray(value) ? value.map(canonicalUuid) : canonicalUuid(value);
+  }
+  return copy;
 }
 
 function unknownFields(input: Record<string, unknown>, known: ReadonlySet<string>): ErrorDetail[] {

@@ -20,6 +20,7 @@ import { MessageDto } from '../messages/messages.dto';
 import type { RoomRole } from './room-member.entity';
 import { ROOM_ROLES } from './room-roles';
 import type { RoomType } from './room.entity';
+import { CanonicalUuid } from '../../common/http/uuid';
 
 export const ROOM_TYPES: readonly RoomType[] = ['direct', 'group'];
 export const MAX_MEMBERS_PER_REQUEST = 100;
@@ -53,6 +54,7 @@ export class CreateRoomDto {
   @IsArray()
   @ArrayMaxSize(MAX_MEMBERS_PER_REQUEST)
   @ArrayUnique()
+  @CanonicalUuid()
   @IsUUID(undefined, { each: true })
   memberIds!: string[];
 }
@@ -80,6 +82,7 @@ export class AddMembersDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_MEMBERS_PER_REQUEST)
   @ArrayUnique()
+  @CanonicalUuid()
   @IsUUID(undefined, { each: true })
   userIds!: string[];
 }

@@ -16,6 +16,7 @@ import { SessionDto } from '../auth/session.dto';
 import { MediaDto } from '../media/media.dto';
 import { MessageExportDto } from '../messages/messages.dto';
 import { RoomExportDto } from '../rooms/rooms.dto';
+import { CanonicalUuid } from '../../common/http/uuid';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -61,6 +62,7 @@ export class UpdateMeDto {
 
   /** An uploaded image of yours; null clears it. */
   @IsOptional()
+  @CanonicalUuid()
   @IsUUID()
   avatarMediaId?: string | null;
 
