@@ -49,6 +49,21 @@ describe('messages', () => {
   }
 
   describe('send', () => {
+    it('refuses text with an unpaired surrogate instead of storing it altered', async () => {
+      const { room, users } = await group(2);
+      const [alice] = users;
+      // Both ids would have been stored as 'k\uFFFD', answering the second send with the first message.
+      for (const body of [
+        { clientMessageId: 'k\uD800', content: 'first' },
+        { clientMessageId: 'k\uDBFF', content: 'second' },
+        { clientMessageId: randomUUID(), content: 'lone \uDC00 half' },
+      ]) {
+        const res = await api.sendRaw(alice, room.id, body);
+        expectError(res, 400, 'VALIDATION_FAILED');
+      }
+      expect((await api.page(alice, room.id)).items).toEqual([]);
+    });
+
     it('stores a message with seq and rev, trimmed, with mentions of room members', async () => {
       const { room, users } = await group(3);
       const [alice, bob, carol] = users;

@@ -85,6 +85,11 @@ const FIELD_VALUES: unknown[] = [
   { a: 1 },
   '00000000-0000-0000-0000-000000000000',
   '2026-01-01T00:00:00Z',
+  // Unpaired surrogates: jsonb refused them (a 500), text stored U+FFFD, and isEmail threw (a 500).
+  'x\ud800',
+  ['\udc00'],
+  { '\ud800': 1 },
+  { a: '\udbff' },
 ];
 
 /** Whole bodies that are not the object a route takes, or not JSON at all. */

@@ -54,6 +54,25 @@ describe('malformed Socket.IO events', () => {
     await app.stop();
   });
 
+  it('refuses text with an unpaired surrogate, which PostgreSQL would store altered', async () => {
+    // 'k\uD800' and 'k\uDBFF' are different client message ids that both became 'k\uFFFD' in the database: the
+    // second send was answered with the first message, and its own content was lost.
+    for (const payload of [
+      { clientMessageId: 'k\uD800', content: 'first' },
+      { clientMessageId: 'k\uDBFF', content: 'second' },
+      { clientMessageId: randomUUID(), content: 'a\uDC00b' },
+    ]) {
+      const ack = await emitAck(socket, 'message:send', { roomId, ...payload });
+      expect(ack).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    }
+    const paired = await emitAck(socket, 'message:send', {
+      roomId,
+      clientMessageId: 'k\uD83D\uDE00',
+      content: 'a \uD83D\uDE00 b',
+    });
+    expect(paired).toMatchObject({ ok: true, data: { content: 'a 😀 b', clientMessageId: 'k😀' } });
+  });
+
   it('acknowledges every bad payload with an error in the contract shape, and the connection keeps working', async () => {
     const valid: Record<string, Record<string, unknown>> = {
       'message:send': { roomId, clientMessageId: 'c', content: 'hello' },

@@ -38,6 +38,22 @@ describe('findUnsafeInput', () => {
     });
   });
 
+  it('refuses text and keys with an unpaired surrogate, and takes paired ones', () => {
+    expect(findUnsafeInput({ clientMessageId: 'k\uD800' }, '')).toEqual({
+      field: 'clientMessageId',
+      message: 'clientMessageId must be well-formed Unicode text (no unpaired surrogates)',
+    });
+    expect(findUnsafeInput({ settings: { a: ['ok', '\uDC00x'] } }, '')).toMatchObject({
+      field: 'settings.a[1]',
+    });
+    expect(findUnsafeInput({ settings: { '\uD800': 1 } }, '')).toEqual({
+      field: 'settings.\uD800',
+      message: 'field names must be well-formed Unicode text (no unpaired surrogates)',
+    });
+    expect(findUnsafeInput({ content: '😀 \uD83D\uDE00 𝄞' }, '')).toBeUndefined();
+    expect(findUnsafeInput({ content: '\uDE00\uD83D' }, '')).toMatchObject({ field: 'content' });
+  });
+
   it(`takes ${MAX_INPUT_DEPTH} levels of nesting and refuses more`, () => {
     expect(findUnsafeInput(nestedArrays(MAX_INPUT_DEPTH), '')).toBeUndefined();
     expect(findUnsafeInput(nestedArrays(MAX_INPUT_DEPTH + 1), '')).toEqual({

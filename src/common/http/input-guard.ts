@@ -10,9 +10,30 @@ export const MAX_INPUT_DEPTH = 32;
 const NUL = '\u0000';
 
 /**
+ * A UTF-16 surrogate that is not half of a pair (JSON can carry one as `"\ud800"`). It has no UTF-8 encoding:
+ * PostgreSQL's text columns would store U+FFFD in its place (so two different client message ids became one and
+ * the second send was answered with the first message), jsonb refuses it outright (a 500), and validator.js's
+ * isEmail throws on it (a 500).
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether `text` is well-formed UTF-16: every surrogate is half of a pair. */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/** Why `text` cannot be stored as it is, as the message of a validation detail; undefined when it can. */
+export function unstorableText(text: string, field: string): string | undefined {
+  if (text.includes(NUL)) return `${field} must not contain NUL characters`;
+  if (!isWellFormedText(text)) return `${field} must be well-formed Unicode text (no unpaired surrogates)`;
+  return undefined;
+}
+
+/**
  * The first thing in `value` no route can take, as a validation detail: text or a key containing NUL (PostgreSQL
- * cannot store it in text and refuses the whole statement), or nesting deeper than MAX_INPUT_DEPTH (reported on
- * the top-level field it is under). It never descends below that depth, so the walk itself cannot overflow.
+ * cannot store it in text and refuses the whole statement) or an unpaired surrogate (see LONE_SURROGATE), or
+ * nesting deeper than MAX_INPUT_DEPTH (reported on the top-level field it is under). It never descends below
+ * that depth, so the walk itself cannot overflow.
  */
 export function findUnsafeInput(value: unknown, field: string): ErrorDetail | undefined {
   return walk(value, field, field, 0);
@@ -25,8 +46,8 @@ function detail(field: string, message: string): ErrorDetail {
 
 function walk(value: unknown, field: string, topField: string, depth: number): ErrorDetail | undefined {
   if (typeof value === 'string') {
-    if (!value.includes(NUL)) return undefined;
-    return detail(field, `${field || 'value'} must not contain NUL characters`);
+    const problem = unstorableText(value, field || 'value');
+    return problem === undefined ? undefined : detail(field, problem);
   }
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth >= MAX_INPUT_DEPTH) {
@@ -44,7 +65,8 @@ function walk(value: unknown, field: string, topField: string, depth: number): E
   }
   for (const [key, item] of Object.entries(value)) {
     const path = field ? `${field}.${key}` : key;
-    if (key.includes(NUL)) return { field: path, message: 'field names must not contain NUL characters' };
+    const keyProblem = unstorableText(key, 'field names');
+    if (keyProblem) return { field: path, message: keyProblem };
     const found = walk(item, path, topField || path, depth + 1);
     if (found) return found;
   }

@@ -1,5 +1,7 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { AppException, ErrorDetail } from '../errors/app-exception';
+import { isWellFormedText } from './input-guard';
 
 /** Flattens class-validator's tree into one entry per bad field, with dotted paths for nested DTOs. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
@@ -31,4 +33,21 @@ export function createValidationPipe(): ValidationPipe {
     transformOptions: { enableImplicitConversion: false },
     exceptionFactory: (errors) => AppException.validation(flattenValidationErrors(errors)),
   });
+}
+
+/**
+ * Text without unpaired UTF-16 surrogates (see input-guard.ts); other types are left to @IsString. REST bodies
+ * are checked for this before any DTO sees them; Socket.IO payloads are not, so the event DTOs' text fields say it.
+ */
+export function WellFormedText(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isWellFormedText',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || isWellFormedText(value),
+        defaultMessage: () => '$property must be well-formed Unicode text (no unpaired surrogates)',
+      },
+    },
+    options,
+  );
 }

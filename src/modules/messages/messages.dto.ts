@@ -16,6 +16,7 @@ import {
 import { PageQueryDto } from '../../common/http/pagination';
 import type { AttachmentSummary, MessageRecord } from './messages.repository';
 import { CanonicalUuid } from '../../common/http/uuid';
+import { WellFormedText } from '../../common/http/validation';
 
 export const MAX_CONTENT_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 64;
@@ -32,6 +33,7 @@ export class SendMessageDto {
   @IsString()
   @Length(1, MAX_CLIENT_MESSAGE_ID_LENGTH)
   @NotContains('\u0000', { message: 'clientMessageId must not contain NUL characters' })
+  @WellFormedText()
   clientMessageId!: string;
 
   /** 1–4000 characters after trimming. `@username` mentions of room members are recognised. */
@@ -39,6 +41,7 @@ export class SendMessageDto {
   @IsString()
   @Length(1, MAX_CONTENT_LENGTH)
   @NotContains('\u0000', { message: 'content must not contain NUL characters' })
+  @WellFormedText()
   content!: string;
 
   /** Reply in the thread of this top-level message of the same room. */
@@ -64,6 +67,7 @@ export class EditMessageDto {
   @IsString()
   @Length(1, MAX_CONTENT_LENGTH)
   @NotContains('\u0000', { message: 'content must not contain NUL characters' })
+  @WellFormedText()
   content!: string;
 }
 
