@@ -200,6 +200,7 @@ describe('Socket.IO delivery', () => {
     expect(ack).toEqual({ ok: false, error: { code: 'ROOM_NOT_FOUND', message: expect.any(String) } });
     const typing = await emitAck(eve1, 'typing:start', { roomId });
     expect(typing.error?.code).toBe('ROOM_NOT_FOUND');
+    expect((await emitAck(eve1, 'typing:stop', { roomId })).error?.code).toBe('ROOM_NOT_FOUND');
     const read = await emitAck(eve1, 'room:read', { roomId, seq: 1 });
     expect(read.error?.code).toBe('ROOM_NOT_FOUND');
     const nowhere = await emitAck(alice1, 'message:send', {
@@ -310,6 +311,57 @@ describe('Socket.IO delivery', () => {
     await started;
     const expired = await nextEvent(carol1, 'typing', (event) => event.userId === bob.user.id, 15_000);
     expect(expired).toEqual({ roomId, userId: bob.user.id, isTyping: false });
+  });
+
+  it('ends "is typing" of a member removed, or blocked, mid-sentence at their next refresh', async () => {
+    const [gina, hank] = await Promise.all([registerUser(app), registerUser(app)]);
+    const [gina1, hank1] = await Promise.all([
+      connectSocket(app, gina.accessToken),
+      connectSocket(app, hank.accessToken),
+    ]);
+    opened.push(gina1, hank1);
+    const typingOf = (socket: Socket, user: RegisteredUser, room: string, isTyping: boolean) =>
+      nextEvent(
+        socket,
+        'typing',
+        (event) => event.userId === user.user.id && event.roomId === room && event.isTyping === isTyping,
+      );
+
+    // Removed from a group while typing.
+    const groupId = await createGroup(app, alice, [bob, gina]);
+    const started = typingOf(bob1, gina, groupId, true);
+    expect(await emitAck(gina1, 'typing:start', { roomId: groupId })).toEqual({ ok: true, data: {} });
+    await started;
+    const removed = nextEvent(gina1, 'member:removed', (event) => event.roomId === groupId);
+    const remove = await http.delete(`/api/v1/rooms/${groupId}/members/${gina.user.id}`, undefined, {
+      token: alice.accessToken,
+    });
+    expect(remove.status).toBe(204);
+    await removed;
+    const stopped = typingOf(bob1, gina, groupId, false);
+    const refresh = await emitAck(gina1, 'typing:start', { roomId: groupId });
+    expect(refresh).toEqual({ ok: false, error: expect.objectContaining({ code: 'ROOM_NOT_FOUND' }) });
+    expect(await stopped).toEqual({ roomId: groupId, userId: gina.user.id, isTyping: false });
+
+    // Blocked by the direct peer while typing.
+    const direct = await http.post(
+      '/api/v1/rooms',
+      { type: 'direct', memberIds: [hank.user.id] },
+      { token: alice.accessToken },
+    );
+    expect(direct.status).toBe(201);
+    const directId = direct.body.id as string;
+    const hankTypes = typingOf(alice1, hank, directId, true);
+    expect(await emitAck(hank1, 'typing:start', { roomId: directId })).toEqual({ ok: true, data: {} });
+    await hankTypes;
+    const block = await http.post(`/api/v1/users/${hank.user.id}/block`, undefined, {
+      token: alice.accessToken,
+    });
+    expect(block.status).toBe(204);
+    const hankStops = typingOf(alice1, hank, directId, false);
+    const blocked = await emitAck(hank1, 'typing:start', { roomId: directId });
+    expect(blocked).toEqual({ ok: false, error: expect.objectContaining({ code: 'USER_BLOCKED' }) });
+    expect(await hankStops).toEqual({ roomId: directId, userId: hank.user.id, isTyping: false });
   });
 
   it('puts sockets into rooms created or joined later, and takes them out when removed', async () => {

@@ -172,8 +172,15 @@ export class RealtimeGateway
   private async startTyping(socket: AppSocket, payload: unknown): Promise<Empty> {
     const { roomId } = validateRoomEvent(payload);
     const userId = socket.data.user.id;
-    // Checked when typing starts, not on every refresh: members only, and nobody "types" across a block.
-    if (!this.typing.isTyping(roomId, userId)) await this.rooms.assertCanWrite(userId, roomId);
+    // Members only, and nobody "types" across a block: checked on every refresh too, so typing removed from the
+    // room or blocked by the direct peer mid-sentence stops there (the room hears isTyping false) instead of
+    // staying up for as long as the client keeps refreshing.
+    try {
+      await this.rooms.assertCanWrite(userId, roomId);
+    } catch (error) {
+      if (this.typing.stop(roomId, userId)) this.publisher.typing({ roomId, userId, isTyping: false });
+      throw error;
+    }
     if (this.typing.start(roomId, userId, socket.id)) {
       this.publisher.typing({ roomId, userId, isTyping: true });
     }
@@ -184,6 +191,9 @@ export class RealtimeGateway
     const { roomId } = validateRoomEvent(payload);
     const userId = socket.data.user.id;
     if (this.typing.stop(roomId, userId)) this.publisher.typing({ roomId, userId, isTyping: false });
+    // Stopping what was never started is answered like any other event about a room: ROOM_NOT_FOUND unless a
+    // member (typing that did start was a member's, and stopping it is always allowed).
+    else await this.rooms.assertMember(userId, roomId);
     return EMPTY;
   }
 
