@@ -14,6 +14,7 @@ import { AppException } from './common/errors/app-exception';
 import { ErrorCode } from './common/errors/error-codes';
 import { handleClientError } from './common/http/client-error';
 import { refuseUnsafeInput } from './common/http/input-guard';
+import { refuseMultipartOutsideUploads } from './common/http/multipart';
 import { toErrorResponse } from './common/errors/error-response';
 import { logRequestsOutsideMiddleware } from './common/logging/unmounted-request-log';
 import { buildOpenApiDocument } from './common/http/openapi';
@@ -106,6 +107,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     done(null, payload);
   });
   refuseUnsafeInput(fastify);
+  refuseMultipartOutsideUploads(fastify);
   app.get(HttpMetrics).register(fastify);
   logRequestsOutsideMiddleware(fastify);
 

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { startApp, TestApp } from '../support/app';
 import { expectError, Http, HttpResult } from '../support/http';
 import { registerUser, RegisteredUser } from '../support/users';
+import { sqlRows } from '../conversations/helpers';
 
 async function upload(
   app: TestApp,
@@ -188,6 +189,48 @@ describe('media', () => {
       'VALIDATION_FAILED',
     );
     expectError(await upload(app, alice.accessToken, Buffer.alloc(0), 'empty.txt'), 400, 'VALIDATION_FAILED');
+  });
+
+  it('takes one file per upload: a second file is refused and neither is stored', async () => {
+    const user = await registerUser(app);
+    const post = (form: FormData) =>
+      fetch(`${app.url}/api/v1/media`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.accessToken}` },
+        body: form,
+      });
+    const two = new FormData();
+    two.append('file', new Blob(['first']), 'first.txt');
+    two.append('file', new Blob(['second']), 'second.txt');
+    const refused = await post(two);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ field: 'file', message: 'an upload takes exactly one file' }],
+    });
+    expect(await sqlRows('SELECT id FROM media WHERE owner_id = $1', [user.user.id])).toEqual([]);
+    expect(readdirSync(join(app.env.MEDIA_DIR, 'staging'))).toEqual([]);
+
+    // A form field beside the one file is not a second file.
+    const one = new FormData();
+    one.append('file', new Blob(['only']), 'only.txt');
+    one.append('note', 'hello');
+    expect((await post(one)).status).toBe(201);
+  });
+
+  it('answers 415 to a form sent to a route that takes JSON, and changes nothing', async () => {
+    const user = await registerUser(app);
+    const form = new FormData();
+    form.append('displayName', 'From a form');
+    const res = await fetch(`${app.url}/api/v1/users/me`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${user.accessToken}` },
+      body: form,
+    });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+    const me = await http.get('/api/v1/users/me', { token: user.accessToken });
+    expect(me.body.displayName).not.toBe('From a form');
   });
 
   it('answers 400 for a multipart body without a boundary or cut short, and keeps nothing of it', async () => {

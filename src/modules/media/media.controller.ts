@@ -11,11 +11,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { ApiErrors } from '../../common/http/api-errors';
 import { CurrentUser } from '../../common/http/current-user.decorator';
+import { TakesMultipart } from '../../common/http/multipart';
 import { UuidParamPipe } from '../../common/http/uuid-param.pipe';
 import type { AuthUser } from '../auth/auth-user';
 import { MediaDto } from './media.dto';
 import { MediaContent, MediaService } from './media.service';
-import { uploadReadFailure } from './upload-errors';
+import { SingleFileUpload } from './single-file-upload';
 
 function send(reply: FastifyReply, content: MediaContent): FastifyReply {
   return reply.status(content.status).headers(content.headers).send(content.body);
@@ -29,6 +30,7 @@ export class MediaController {
   /** Uploads one file (multipart field `file`). Its type is decided from its bytes. */
   @Post()
   @HttpCode(201)
+  @TakesMultipart()
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
@@ -39,17 +41,16 @@ export class MediaController {
   })
   @ApiErrors({
     400: {
-      VALIDATION_FAILED: 'No `file` field, an empty file, or an image that cannot be decoded',
+      VALIDATION_FAILED:
+        'No `file` field, more than one file, an empty file, or an image that cannot be decoded',
       BAD_REQUEST: 'A multipart body without a boundary, or one that ends before its closing boundary',
     },
     413: { PAYLOAD_TOO_LARGE: 'The file is larger than MEDIA_MAX_BYTES (10 MiB by default)' },
     415: { UNSUPPORTED_MEDIA_TYPE: 'Not `multipart/form-data`, or a file type outside the allow-list' },
   })
   async uploadMedia(@CurrentUser() user: AuthUser, @Req() request: FastifyRequest): Promise<MediaDto> {
-    const part = await request.file().catch((error: unknown) => {
-      throw uploadReadFailure(error);
-    });
-    return this.media.upload(user.id, part);
+    const upload = new SingleFileUpload(request.parts());
+    return this.media.upload(user.id, await upload.file(), () => upload.end());
   }
 
   /** Metadata of an upload visible to the caller (their own, or attached in one of their rooms). */

@@ -46,8 +46,15 @@ export class MediaService implements OnModuleInit {
     @InjectQueue(MEDIA_QUEUE) private readonly queue: Queue,
   ) {}
 
-  /** Streams an upload to disk, accepts it only if its bytes are an allowed type, and queues its thumbnail. */
-  async upload(ownerId: string, part: UploadedPart | undefined): Promise<MediaDto> {
+  /**
+   * Streams an upload to disk, accepts it only if its bytes are an allowed type, and queues its thumbnail.
+   * `readRest` reads what follows the file in the request and throws if the upload must be refused for it.
+   */
+  async upload(
+    ownerId: string,
+    part: UploadedPart | undefined,
+    readRest: () => Promise<void> = async () => undefined,
+  ): Promise<MediaDto> {
     if (!part || part.fieldname !== 'file') {
       part?.file.resume(); // drain it so the connection is not left hanging
       throw AppException.validation([{ field: 'file', message: 'a multipart field "file" is required' }]);
@@ -57,6 +64,7 @@ export class MediaService implements OnModuleInit {
     });
     try {
       if (part.file.truncated) throw this.tooLarge();
+      await readRest();
       if (staged.size === 0) throw AppException.validation([{ field: 'file', message: 'file is empty' }]);
       const mimeType = await detectMimeType(await this.storage.head(staged.path));
       if (!ALLOWED_MIME_TYPES.has(mimeType)) {
