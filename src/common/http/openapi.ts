@@ -118,7 +118,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Parley API')
     .setDescription(
-      'Self-hosted messaging backend: REST API v1. Real-time events are documented in the README.',
+      'Self-hosted messaging backend: REST API v1. Real-time (Socket.IO) events are documented in ' +
+        'docs/REALTIME.md, linked from the README. Ids are UUIDs: accepted in either letter case, always ' +
+        'answered in lower case. Text must be well-formed Unicode (no NUL, no unpaired surrogates).',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
