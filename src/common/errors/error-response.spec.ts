@@ -183,6 +183,24 @@ describe('toErrorResponse', () => {
     });
   });
 
+  describe('a dependency that is down', () => {
+    it('answers 503 SERVICE_UNAVAILABLE with Retry-After, and flags it for the log', () => {
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+        code: 'ECONNREFUSED',
+      });
+      const { body, headers, unexpected } = toErrorResponse(refused, REQUEST_ID);
+      expect(body).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'A service Parley depends on is unavailable; try again shortly',
+        requestId: REQUEST_ID,
+      });
+      expect(headers).toEqual({ 'Retry-After': '1' });
+      expect(unexpected).toBe(true);
+    });
+  });
+
   describe('anything else', () => {
     it.each([
       ['an Error', new Error('relation "users" does not exist at /app/dist/x.js:1')],

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { AppException, ErrorDetail } from './app-exception';
+import { isDependencyUnavailable } from './dependency-errors';
 import { ErrorCode } from './error-codes';
 
 /** The error shape every route answers with (API.md, Conventions). */
@@ -155,6 +156,19 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
       };
     }
     return { body: withBody(status, code, message, requestId), headers: {}, unexpected: false };
+  }
+  if (isDependencyUnavailable(error)) {
+    return {
+      body: withBody(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        ErrorCode.SERVICE_UNAVAILABLE,
+        'A service Parley depends on is unavailable; try again shortly',
+        requestId,
+      ),
+      headers: { 'Retry-After': '1' },
+      // Still logged: an operator wants to know, though the request was not at fault.
+      unexpected: true,
+    };
   }
   if (fastifyError) {
     const status = fastifyError.statusCode;
