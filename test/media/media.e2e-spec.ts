@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { startApp, TestApp } from '../support/app';
 import { expectError, Http, HttpResult } from '../support/http';
@@ -175,6 +176,32 @@ describe('media', () => {
       415,
       'UNSUPPORTED_MEDIA_TYPE',
     );
+  });
+
+  it('refuses an image of more than 100 megapixels, which could never get a thumbnail', async () => {
+    // A few hundred bytes that declare 10,001 × 10,000 pixels: decoding it would take gigabytes.
+    const chunk = (type: string, data: Buffer): Buffer => {
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(data.length);
+      const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(body));
+      return Buffer.concat([length, body, crc]);
+    };
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(10_001, 0);
+    header.writeUInt32BE(10_000, 4);
+    header[8] = 8; // bit depth
+    header[9] = 2; // RGB
+    const bomb = Buffer.concat([
+      Buffer.from('89504e470d0a1a0a', 'hex'),
+      chunk('IHDR', header),
+      chunk('IDAT', deflateSync(Buffer.alloc(64))),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
+    const res = await upload(app, alice.accessToken, bomb, 'huge.png', 'image/png');
+    expectError(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.details).toEqual([{ field: 'file', message: 'images may have at most 100 megapixels' }]);
   });
 
   it('answers 415 for a request that is not multipart, and 400 without a file or with an empty one', async () => {

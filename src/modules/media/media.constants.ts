@@ -31,3 +31,11 @@ export const INLINE_MIME_TYPES = new Set([
 ]);
 
 export const THUMBNAIL_SIZE = 320;
+
+/**
+ * The largest image, in pixels, that is accepted and thumbnailed. Decoding is what costs memory (4 bytes per
+ * pixel and more), and a small compressed file can declare gigapixels (a decompression bomb): the thumbnail job
+ * refuses to decode more than this, so uploads above it are refused up front instead of waiting for a thumbnail
+ * that never comes.
+ */
+export const MAX_IMAGE_PIXELS = 100_000_000;

@@ -42,7 +42,7 @@ export class MediaController {
   @ApiErrors({
     400: {
       VALIDATION_FAILED:
-        'No `file` field, more than one file, an empty file, or an image that cannot be decoded',
+        'No `file` field, more than one file, an empty file, or an image that cannot be decoded or has more than 100 megapixels',
       BAD_REQUEST: 'A multipart body without a boundary, or one that ends before its closing boundary',
     },
     413: { PAYLOAD_TOO_LARGE: 'The file is larger than MEDIA_MAX_BYTES (10 MiB by default)' },

@@ -2,7 +2,7 @@ import { Process, Processor } from '@nestjs/bull';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 import sharp from 'sharp';
-import { MEDIA_QUEUE, THUMBNAIL_JOB, THUMBNAIL_SIZE } from './media.constants';
+import { MAX_IMAGE_PIXELS, MEDIA_QUEUE, THUMBNAIL_JOB, THUMBNAIL_SIZE } from './media.constants';
 import { MediaRepository } from './media.repository';
 import { MediaStorage } from './media.storage';
 
@@ -21,7 +21,10 @@ export class MediaProcessor {
     const media = await this.repository.findById(job.data.mediaId);
     if (!media || media.hasThumbnail) return;
     // limitInputPixels guards against decompression bombs (a tiny file that decodes to gigapixels).
-    await sharp(this.storage.pathOf(media.storageKey), { limitInputPixels: 100_000_000, animated: false })
+    await sharp(this.storage.pathOf(media.storageKey), {
+      limitInputPixels: MAX_IMAGE_PIXELS,
+      animated: false,
+    })
       .rotate()
       .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 75 })

@@ -13,6 +13,7 @@ import { contentDisposition, sanitizeFileName } from './file-name';
 import {
   ALLOWED_MIME_TYPES,
   INLINE_MIME_TYPES,
+  MAX_IMAGE_PIXELS,
   MEDIA_QUEUE,
   THUMBNAIL_JOB,
   THUMBNAIL_MIME_TYPES,
@@ -82,6 +83,11 @@ export class MediaService implements OnModuleInit {
           .catch(() => undefined);
         if (!metadata?.width || !metadata.height) {
           throw AppException.validation([{ field: 'file', message: 'image could not be decoded' }]);
+        }
+        if (metadata.width * metadata.height > MAX_IMAGE_PIXELS) {
+          throw AppException.validation([
+            { field: 'file', message: `images may have at most ${MAX_IMAGE_PIXELS / 1_000_000} megapixels` },
+          ]);
         }
         width = metadata.width;
         height = metadata.height;
