@@ -145,7 +145,7 @@ export class MessagesService implements OnModuleInit {
         deletedAt: message.deletedAt?.toISOString() ?? null,
       })),
     );
-    this.events.subscribe('user.deleted', ({ userId }) => this.tombstoneAllOf(userId));
+    this.users.registerDeletionStep('messages', (userId) => this.tombstoneAllOf(userId));
   }
 
   /**

@@ -97,7 +97,7 @@ export class RoomsService implements OnModuleInit {
         joinedAt: room.joinedAt.toISOString(),
       })),
     );
-    this.events.subscribe('user.deleted', ({ userId }) => this.onUserDeleted(userId));
+    this.users.registerDeletionStep('rooms', (userId) => this.onUserDeleted(userId));
   }
 
   // ---- access checks shared with messages and real-time ----

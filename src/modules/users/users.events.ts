@@ -4,8 +4,6 @@ declare module '../../common/events/domain-events' {
   interface DomainEventMap {
     /** An admin disabled the account; its sessions are revoked too (a `session.revoked` event follows). */
     'user.disabled': { userId: string };
-    /** The account was deleted and anonymised; its messages should be tombstoned. */
-    'user.deleted': { userId: string };
     /** Public profile fields (username, displayName, avatar) or the role changed. */
     'user.updated': { userId: string };
   }

@@ -1,4 +1,6 @@
+import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bull';
 import { randomUUID } from 'node:crypto';
 import { AppException } from '../../common/errors/app-exception';
 import { ErrorCode } from '../../common/errors/error-codes';
@@ -10,6 +12,13 @@ import type { AuthUser } from '../auth/auth-user';
 import { LoginFailures } from '../auth/login-failures';
 import { PasswordHasher } from '../auth/password.hasher';
 import { SessionsService } from '../auth/sessions.service';
+import {
+  ACCOUNTS_QUEUE,
+  FINISH_DELETION_ATTEMPTS,
+  FINISH_DELETION_BACKOFF_MS,
+  FINISH_DELETION_DELAY_MS,
+  FINISH_DELETION_JOB,
+} from './account-deletion.constants';
 import { PresenceStore } from './presence.store';
 import type { User } from './user.entity';
 import type {
@@ -34,6 +43,8 @@ export interface UserSummary {
 }
 
 export type ExportSection = (userId: string) => Promise<unknown>;
+/** What a feature does with a deleted account's data; must be idempotent (it may run more than once). */
+export type DeletionStep = (userId: string) => Promise<void>;
 /** Decides whether `userId` may use `mediaId` as avatar; registered by the media feature. */
 export type AvatarValidator = (userId: string, mediaId: string) => Promise<boolean>;
 
@@ -45,6 +56,7 @@ function summary(user: User): UserSummary {
 export class UsersService {
   private readonly logger = new Logger('Users');
   private readonly exportSections = new Map<string, ExportSection>();
+  private readonly deletionSteps = new Map<string, DeletionStep>();
   private avatarValidator?: AvatarValidator;
 
   constructor(
@@ -55,6 +67,7 @@ export class UsersService {
     private readonly failures: LoginFailures,
     private readonly events: DomainEvents,
     private readonly audit: AuditService,
+    @InjectQueue(ACCOUNTS_QUEUE) private readonly accounts: Queue,
   ) {}
 
   // ---- for other features ----
@@ -92,6 +105,31 @@ export class UsersService {
       throw new Error(`Export section name "${name}" is reserved`);
     }
     this.exportSections.set(name, fn);
+  }
+
+  /**
+   * Adds what a feature does when an account is deleted (tombstone its messages, leave its groups), so users does
+   * not depend on the features. Steps run, in the order registered, before DELETE /users/me answers.
+   */
+  registerDeletionStep(name: string, step: DeletionStep): void {
+    this.deletionSteps.set(name, step);
+  }
+
+  /**
+   * Runs every deletion step for the account, each even if another failed; throws if any failed (the queued job
+   * then retries them all: they are idempotent).
+   */
+  async finishDeletion(userId: string): Promise<void> {
+    const failed: string[] = [];
+    for (const [name, step] of this.deletionSteps) {
+      try {
+        await step(userId);
+      } catch (error) {
+        failed.push(name);
+        this.logger.error({ err: error, userId, step: name }, 'Account deletion step failed');
+      }
+    }
+    if (failed.length > 0) throw new Error(`Account deletion steps failed: ${failed.join(', ')}`);
   }
 
   /** Until one is registered, only a null avatar is accepted. */
@@ -223,10 +261,24 @@ export class UsersService {
     });
   }
 
-  /** Deletes the account: anonymised, sessions revoked; `user.deleted` lets features tombstone its content. */
+  /**
+   * Deletes the account: anonymised, sessions revoked, and every deletion step (its messages tombstoned, its
+   * groups left) done before it answers. A job queued first finishes the steps if this is interrupted after the
+   * account is gone (the process dies, a dependency is down): the caller can no longer retry by then.
+   */
   async deleteMe(caller: AuthUser, password: string, client: ClientInfo): Promise<void> {
     const user = await this.requireSelf(caller.id);
     await this.confirmPassword(user, password);
+    await this.accounts.add(
+      FINISH_DELETION_JOB,
+      { userId: user.id },
+      {
+        jobId: `${FINISH_DELETION_JOB}:${user.id}`,
+        delay: FINISH_DELETION_DELAY_MS,
+        attempts: FINISH_DELETION_ATTEMPTS,
+        backoff: { type: 'exponential', delay: FINISH_DELETION_BACKOFF_MS },
+      },
+    );
     await this.users.anonymise(user.id);
     const revoked = await this.sessions.revoke(user.id, 'user_deleted');
     await this.audit.record({
@@ -236,7 +288,8 @@ export class UsersService {
       client,
       details: { revokedSessions: revoked.length },
     });
-    this.events.publish('user.deleted', { userId: user.id });
+    // A step that fails here is logged; the queued job retries it.
+    await this.finishDeletion(user.id).catch(() => undefined);
   }
 
   /** `currentSessionId`: the session asking, marked `current` among the sessions. */
