@@ -115,6 +115,42 @@ describe('Socket.IO across two instances', () => {
     expect(countById(seen, hello.id)).toBe(1);
   });
 
+  it('applies a membership change on every instance before answering it, so later messages respect it', async () => {
+    // Removal on A, the member's socket and the next send on B: B must have let the socket leave before the
+    // removal is answered, or B writes its own next message straight to it (it did, a few times in 40).
+    const dave = await registerUser(nodeA);
+    const daveOnB = await connectSocket(nodeB, dave.accessToken);
+    opened.push(daveOnB);
+    const daveSeen = record<{ id: string; roomId: string }>(daveOnB, 'message:created');
+    const rounds = 15;
+    const afterRemoval: string[] = [];
+    const afterJoin: string[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const roomOf = await createGroup(nodeA, alice, [bob]);
+      const add = await Http.for(nodeA).post(
+        `/api/v1/rooms/${roomOf}/members`,
+        { userIds: [dave.user.id] },
+        { token: alice.accessToken },
+      );
+      expect(add.status).toBe(201);
+      afterJoin.push((await sendOverRest(nodeB, bob, roomOf, `welcome ${round}`)).id);
+      const remove = await Http.for(nodeA).delete(
+        `/api/v1/rooms/${roomOf}/members/${dave.user.id}`,
+        undefined,
+        {
+          token: alice.accessToken,
+        },
+      );
+      expect(remove.status).toBe(204);
+      afterRemoval.push((await sendOverRest(nodeB, bob, roomOf, `gone ${round}`)).id);
+    }
+    // Dave's socket on B is flushed up to here: a sentinel in a room he is still in.
+    await settle([daveOnB], aliceOnA, await createGroup(nodeA, alice, [dave]));
+    const seen = new Set(daveSeen.map((message) => message.id));
+    expect(afterJoin.filter((id) => !seen.has(id))).toEqual([]);
+    expect(afterRemoval.filter((id) => seen.has(id))).toEqual([]);
+  });
+
   it("sends each socket on either instance one edit with its own user's reactions, whichever instance edits", async () => {
     const sockets = [aliceOnA, bobOnB, bobOnA];
     const seen = new Map(sockets.map((socket) => [socket, record<any>(socket, 'message:updated')]));

@@ -39,6 +39,25 @@ export class DomainEvents {
     }
   }
 
+  /**
+   * Publishes, then waits for what the subscribers return: for changes whose effects must be in place before the
+   * caller answers (a membership change: every instance has moved the sockets before the change is confirmed).
+   * A failing subscriber is reported and does not fail the caller, as with publish.
+   */
+  async publishAndWait<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): Promise<void> {
+    const pending: Array<Promise<void>> = [];
+    for (const listener of this.emitter.listeners(name)) {
+      try {
+        const result = (listener as DomainEventHandler<K>)(payload);
+        if (result instanceof Promise)
+          pending.push(result.catch((error: unknown) => this.report(name, error)));
+      } catch (error) {
+        this.report(name, error);
+      }
+    }
+    await Promise.all(pending);
+  }
+
   subscribe<K extends DomainEventName>(name: K, handler: DomainEventHandler<K>): () => void {
     this.emitter.on(name, handler);
     return () => this.emitter.off(name, handler);

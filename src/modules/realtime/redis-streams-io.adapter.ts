@@ -13,6 +13,8 @@ import { releaseHandshakeRequests } from './engine-internals';
 import { coalesceFlushedFrames, coalesceUpgradeResponse } from './frame-coalescing';
 import { isOriginAllowed } from './socket-handshake';
 import { dropSlowConsumers } from './slow-consumers';
+import { installFence } from './socket-fence';
+import { StreamProgress } from './stream-progress';
 import { publishThroughStream, STREAM_READ_COUNT, watchStreamReads, type StreamGap } from './stream-reads';
 
 /** How long shutdown waits for queued broadcasts to reach Redis. */
@@ -26,23 +28,28 @@ export interface SocketCounters {
   slowConsumers: Counter<'transport'>;
 }
 
-/** The part of the streams adapter that reads entries back from the stream. */
-interface StreamEntryReader {
+/** The parts of the streams adapter that publish to the stream and read entries back from it. */
+interface StreamAdapterInternals {
   uid: string;
   onRawMessage(raw: { uid?: string }, offset: string): void;
+  publishAndReturnOffset(message: unknown): Promise<string>;
 }
 
 /**
  * Every instance reads every stream entry back, its own included, and the adapter decodes each one (a JSON.parse
  * of the whole broadcast packet) before noticing it came from itself and dropping it. This drops those by their
- * uid field first, undecoded; entries from other instances are handled exactly as before.
+ * uid field first, undecoded; entries from other instances are handled exactly as before. It also tells
+ * `progress` what was read and what was published (for fences, see StreamProgress).
  */
-function skipOwnEntries<A extends object>(adapter: A): A {
-  const reader = adapter as unknown as StreamEntryReader;
-  const handle = reader.onRawMessage.bind(reader);
-  reader.onRawMessage = (raw, offset) => {
-    if (raw.uid !== reader.uid) handle(raw, offset);
+function followStream<A extends object>(adapter: A, progress: StreamProgress): A {
+  const internals = adapter as unknown as StreamAdapterInternals;
+  const handle = internals.onRawMessage.bind(internals);
+  internals.onRawMessage = (raw, offset) => {
+    if (raw.uid !== internals.uid) handle(raw, offset);
+    progress.passed(offset);
   };
+  const publish = internals.publishAndReturnOffset.bind(internals);
+  internals.publishAndReturnOffset = (message) => progress.track(publish(message));
   return adapter;
 }
 
@@ -133,9 +140,17 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     // The adapter duplicates the client for its subscription and its blocking stream reads, and does not handle
     // their command failures: with a retry limit, a Redis outage at boot rejects SUBSCRIBE unhandled and kills the
     // process. Those readers wait for Redis as long as it takes instead.
+    const readNow: Array<() => void> = [];
+    const progress = new StreamProgress(() => readNow.forEach((wake) => wake()));
     client.duplicate = () => {
       const reader = this.redisFactory.create('socket.io-reader', { maxRetriesPerRequest: null }, false);
-      watchStreamReads(reader, { retentionMs, instanceId, onGap: (gap) => this.resyncAfterGap(server, gap) });
+      readNow.push(
+        watchStreamReads(reader, {
+          retentionMs,
+          instanceId,
+          onGap: (gap) => this.resyncAfterGap(server, gap),
+        }),
+      );
       this.clients.push(reader);
       return reader;
     };
@@ -146,8 +161,9 @@ export class RedisStreamsIoAdapter extends IoAdapter {
     });
     // Socket.IO calls this with `new`: a function expression (not an arrow) that returns the adapter it built.
     server.adapter(function streamsAdapter(nsp: Parameters<typeof adapterFor>[0]) {
-      return skipOwnEntries(adapterFor(nsp));
+      return followStream(adapterFor(nsp), progress);
     } as typeof adapterFor);
+    installFence(server, progress);
     return server;
   }
 

@@ -9,6 +9,7 @@ import '../rooms/rooms.events';
 import '../users/users.events';
 import type { AppServer, PresenceEvent, ServerToClientEvents, TypingEvent } from './realtime.events';
 import { roomCreatedFor } from './room-view';
+import { fence } from './socket-fence';
 import { conversationRoom, sessionRoom, userRoom } from './socket-rooms';
 
 type EventName = keyof ServerToClientEvents;
@@ -19,7 +20,8 @@ type EventArgs<E extends EventName> = Parameters<ServerToClientEvents[E]>;
  * transaction commits, on the instance that committed; this emits each exactly once from there, addressed to
  * Socket.IO rooms, and the Redis adapter delivers to sockets on every instance. A member socket is in its
  * conversation room once, so a room-addressed event reaches it once; what is also sent per user (an edit's view
- * for its reactors) is excepted from the room-addressed emit.
+ * for its reactors) is excepted from the room-addressed emit. Membership changes move sockets between rooms and
+ * resolve once every instance has done so (a fence): their services wait for that before they answer.
  */
 @Injectable()
 export class SocketPublisher implements OnModuleInit, OnModuleDestroy {
@@ -73,28 +75,32 @@ export class SocketPublisher implements OnModuleInit, OnModuleDestroy {
         this.join(memberIds, room.id);
         if (room.type !== 'direct') {
           this.toRooms(memberIds.map(userRoom), 'room:created', roomCreatedFor(room, memberIds, ''));
-          return;
+        } else {
+          // Each person of a direct room is told who the other one is.
+          for (const memberId of memberIds) {
+            this.toRooms([userRoom(memberId)], 'room:created', roomCreatedFor(room, memberIds, memberId));
+          }
         }
-        // Each person of a direct room is told who the other one is.
-        for (const memberId of memberIds) {
-          this.toRooms([userRoom(memberId)], 'room:created', roomCreatedFor(room, memberIds, memberId));
-        }
+        return fence(this.server);
       }),
       on('room.updated', ({ room }) => this.toRooms([conversationRoom(room.id)], 'room:updated', room)),
       on('room.deleted', ({ roomId, memberIds }) => {
         this.toRooms([conversationRoom(roomId), ...memberIds.map(userRoom)], 'room:deleted', { roomId });
         this.server?.in(conversationRoom(roomId)).socketsLeave(conversationRoom(roomId));
+        return fence(this.server);
       }),
       on('member.added', ({ roomId, userIds }) => {
         // Join first: the adapter applies operations in order on every instance, so the new members' sockets
         // are in the room before this event and any later message reaches them.
         this.join(userIds, roomId);
         this.toRooms([conversationRoom(roomId)], 'member:added', { roomId, userIds });
+        return fence(this.server);
       }),
       on('member.removed', ({ roomId, userId }) => {
         // The removed user hears it too (through their user room), then their sockets leave.
         this.toRooms([conversationRoom(roomId), userRoom(userId)], 'member:removed', { roomId, userId });
         this.server?.in(userRoom(userId)).socketsLeave(conversationRoom(roomId));
+        return fence(this.server);
       }),
       on('member.updated', (event) =>
         this.toRooms([conversationRoom(event.roomId)], 'member:updated', event),

@@ -164,11 +164,16 @@ type StreamCheck = { lost: false } | { lost: true; reason: 'trimmed' | 'reset'; 
  * After a trimmed or reset gap every socket of this instance is dropped and will `sync`, so the entries up to the
  * stream's newest are of no use to anyone here: reading resumes after it instead of working through the backlog
  * that made this instance fall behind (and would likely make it fall behind again).
+ *
+ * Returns a function that makes the reader read at once instead of after its linger, for a caller that waits
+ * for it to get further (StreamProgress.reach).
  */
-export function watchStreamReads(reader: Redis, options: StreamReadOptions): void {
+export function watchStreamReads(reader: Redis, options: StreamReadOptions): () => void {
   const now = options.now ?? Date.now;
   const xread = reader.xread.bind(reader) as (...args: unknown[]) => Promise<XReadReply>;
   let lingerUntil = 0;
+  /** Ends the linger under way, if any. */
+  let endLinger: (() => void) | undefined;
   let caughtUpAt = now();
   /** Connections made so far, and the one whose first read was checked (the first connection needs none). */
   let connections = reader.status === 'ready' ? 1 : 0;
@@ -222,7 +227,16 @@ export function watchStreamReads(reader: Redis, options: StreamReadOptions): voi
 
   const watched = async (...args: unknown[]): Promise<XReadReply> => {
     const wait = lingerUntil - now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        endLinger = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      endLinger = undefined;
+    }
     const count = Number(args[args.indexOf('COUNT') + 1]);
     const stream = String(args[args.length - 2]);
     const offsetAt = args.length - 1;
@@ -257,4 +271,9 @@ export function watchStreamReads(reader: Redis, options: StreamReadOptions): voi
     return result;
   };
   reader.xread = watched as unknown as Redis['xread'];
+  // Someone waits for this reader to get further (StreamProgress.reach): read now, not after the linger.
+  return () => {
+    lingerUntil = 0;
+    endLinger?.();
+  };
 }

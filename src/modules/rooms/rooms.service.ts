@@ -184,7 +184,7 @@ export class RoomsService implements OnModuleInit {
     const view = await this.rooms.findView(roomId, userId);
     if (!view) throw roomNotFound();
     if (created) {
-      this.events.publish('room.created', {
+      await this.events.publishAndWait('room.created', {
         room: toRoomEventDto(view),
         memberIds: await this.rooms.memberIdsOf(roomId),
       });
@@ -251,7 +251,8 @@ export class RoomsService implements OnModuleInit {
     const membership = await this.assertMember(userId, roomId);
     this.requireRole(membership, 'owner');
     const memberIds = await this.rooms.memberIdsOf(roomId);
-    if (await this.rooms.softDelete(roomId)) this.events.publish('room.deleted', { roomId, memberIds });
+    if (await this.rooms.softDelete(roomId))
+      await this.events.publishAndWait('room.deleted', { roomId, memberIds });
   }
 
   private requireRole(membership: Membership, role: RoomRole): void {
@@ -280,7 +281,7 @@ export class RoomsService implements OnModuleInit {
     const added = await this.rooms.addMembers(roomId, userIds);
     if (added === null) throw roomNotFound();
     if (added.length > 0) {
-      this.events.publish('member.added', {
+      await this.events.publishAndWait('member.added', {
         roomId,
         userIds: added,
         memberIds: await this.rooms.memberIdsOf(roomId),
@@ -331,7 +332,7 @@ export class RoomsService implements OnModuleInit {
     if (result === 'room-gone') throw roomNotFound();
     if (result === 'not-member') throw memberNotFound();
     if (result === 'last-owner') throw lastOwner();
-    this.events.publish('member.removed', {
+    await this.events.publishAndWait('member.removed', {
       roomId,
       userId: targetId,
       memberIds: await this.rooms.memberIdsOf(roomId),
@@ -435,13 +436,13 @@ export class RoomsService implements OnModuleInit {
           role: 'owner',
         });
       }
-      this.events.publish('member.removed', {
+      await this.events.publishAndWait('member.removed', {
         roomId: departure.roomId,
         userId,
         memberIds: departure.remainingIds,
       });
       if (departure.roomDeleted)
-        this.events.publish('room.deleted', { roomId: departure.roomId, memberIds: [] });
+        await this.events.publishAndWait('room.deleted', { roomId: departure.roomId, memberIds: [] });
     }
     this.logger.log({ userId, rooms: departures.length }, 'Deleted account left its groups');
   }
