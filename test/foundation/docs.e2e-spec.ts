@@ -219,6 +219,23 @@ describe('API docs', () => {
     );
   });
 
+  it('documents 503 SERVICE_UNAVAILABLE with Retry-After on every API operation (a dependency down)', () => {
+    const api = operationsOf(document).filter(({ key }) => key.includes(' /api/'));
+    expect(api.length).toBeGreaterThan(40);
+    for (const { key, operation } of api) {
+      const response = operation.responses['503'] as OpenAPIV3.ResponseObject | undefined;
+      expect({
+        key,
+        codes: codesOf(operation, '503'),
+        retryAfter: response?.headers?.['Retry-After'] !== undefined,
+      }).toEqual({
+        key,
+        codes: expect.arrayContaining(['SERVICE_UNAVAILABLE']),
+        retryAfter: true,
+      });
+    }
+  });
+
   it('documents 404 with its codes on every operation with a path parameter', () => {
     for (const { key, operation } of operationsOf(document)) {
       if (!key.includes('{')) continue;

@@ -22,6 +22,10 @@ const EVERY_ROUTE: Record<number, ErrorCodes> = {
   400: [ErrorCode.VALIDATION_FAILED, ErrorCode.BAD_REQUEST],
   500: [ErrorCode.INTERNAL_ERROR],
 };
+/** Every API route needs PostgreSQL or Redis, and answers 503 while one is down (see dependency-errors.ts). */
+const API_ROUTE: Record<number, ErrorCodes> = {
+  503: [ErrorCode.SERVICE_UNAVAILABLE],
+};
 /** The global auth guard, on every route not marked @Public(). */
 const AUTHENTICATED: Record<number, ErrorCodes> = {
   401: [ErrorCode.UNAUTHORIZED, ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED],
@@ -36,6 +40,9 @@ const WITH_JSON_BODY: Record<number, ErrorCodes> = { 400: [ErrorCode.MALFORMED_J
 const ERROR_HEADERS: Record<number, ResponseObject['headers']> = {
   416: { 'Content-Range': { description: 'The file size: `bytes */<size>`', schema: { type: 'string' } } },
   429: {
+    'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
+  },
+  503: {
     'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
   },
 };
@@ -130,7 +137,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
     extraModels: [ErrorBodyDto, ErrorDetailDto],
   });
-  for (const item of Object.values(document.paths)) {
+  for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method] as (OperationObject & Record<string, unknown>) | undefined;
       if (!operation) continue;
@@ -139,6 +146,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       if (isPublic) operation.security = [];
       const body = hasBody(operation);
       const shared = [EVERY_ROUTE];
+      if (path.startsWith('/api/')) shared.push(API_ROUTE);
       if (!isPublic) shared.push(AUTHENTICATED);
       if (body.any) shared.push(WITH_BODY);
       if (body.json) shared.push(WITH_JSON_BODY);
