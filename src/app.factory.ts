@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import { HttpStatus, RequestMethod } from '@nestjs/common';
+import { ConsoleLogger, HttpStatus, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -10,6 +10,7 @@ import { Logger } from 'nestjs-pino';
 import type { Counter } from 'prom-client';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { prettyLogs } from './common/logging/logger.module';
 import { AppException } from './common/errors/app-exception';
 import { ErrorCode } from './common/errors/error-codes';
 import { handleClientError } from './common/http/client-error';
@@ -64,6 +65,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
+    // What logs before pino takes over, and what Nest prints if the boot fails before it does (a database that
+    // cannot be reached, say): JSON lines, as pino's, unless a person is reading (it printed coloured text).
+    logger: prettyLogs(config) ? undefined : new ConsoleLogger({ json: true, colors: false }),
     // JSON only (Fastify's own parser, within BODY_LIMIT_BYTES): Nest's default would also accept form bodies.
     bodyParser: false,
   });

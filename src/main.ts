@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
+import { prettyLogs } from './common/logging/logger.module';
+import type { AppConfig } from './config/config';
 import { cliConfig } from './scripts/cli-config';
 
 /**
@@ -13,9 +15,7 @@ import { cliConfig } from './scripts/cli-config';
  */
 const LISTEN_BACKLOG = 65_535;
 
-async function bootstrap(): Promise<void> {
-  // A bad variable stops the process with one line naming it, before anything else starts.
-  const config = cliConfig();
+async function bootstrap(config: AppConfig): Promise<void> {
   const app = await createApp(config);
   const logger = new Logger('Bootstrap');
 
@@ -50,9 +50,21 @@ async function bootstrap(): Promise<void> {
   logger.log(`Parley listening on http://${config.host}:${port} (docs at /docs)`);
 }
 
-bootstrap().catch((error: unknown) => {
-  process.stderr.write(
-    `Parley failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+// A bad variable stops the process with one line naming it, before anything else starts.
+const config = cliConfig();
+bootstrap(config).catch((error: unknown) => {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  // A JSON line for log collectors, like every other line; plain text for a person at a terminal.
+  const line = prettyLogs(config)
+    ? `Parley failed to start: ${detail}`
+    : JSON.stringify({
+        level: 60,
+        time: Date.now(),
+        pid: process.pid,
+        context: 'Bootstrap',
+        msg: 'Parley failed to start',
+        err: detail,
+      });
+  process.stderr.write(`${line}\n`);
   process.exit(1);
 });

@@ -62,3 +62,21 @@ describe('configuration validation at start', () => {
     expectRefused(result, 'PORT');
   });
 });
+
+describe('a start that fails after the configuration was accepted', () => {
+  it('writes JSON lines only, for log collectors, and exits 1 (a database that cannot be reached)', async () => {
+    const result = await boot({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/none` });
+    expect(result.code).toBe(1);
+    const lines = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => line.trim() !== '');
+    const notJson = lines.filter((line) => {
+      try {
+        return typeof JSON.parse(line) !== 'object';
+      } catch {
+        return true;
+      }
+    });
+    // It wrote Nest's coloured text lines before pino had taken over.
+    expect(notJson).toEqual([]);
+    expect(lines.some((line) => line.includes('ECONNREFUSED'))).toBe(true);
+  });
+});

@@ -19,6 +19,11 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/** Whether logs are printed for a person (development on a terminal) rather than as JSON lines. */
+export function prettyLogs(config: Pick<AppConfig, 'env'>): boolean {
+  return config.env === 'development' && process.stdout.isTTY === true;
+}
+
 /** Health probes and scrapes: they would drown real traffic in the logs, so their requests are not logged. */
 export function isQuietPath(url: string): boolean {
   return /^\/(health|metrics)(\/|\?|$)/.test(url);
@@ -39,7 +44,7 @@ function stdout(): DestinationStream {
     PinoLoggerModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
-        const pretty = config.env === 'development' && process.stdout.isTTY;
+        const pretty = prettyLogs(config);
         const options = {
           level: config.logLevel,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
