@@ -20,6 +20,23 @@ describe('sanitizeFileName', () => {
   });
 });
 
+describe('sanitizeFileName, names that disguise themselves or break', () => {
+  it('drops bidirectional controls, which make invoice\u202Efdp.exe look like a PDF', () => {
+    expect(sanitizeFileName('invoice\u202Efdp.exe')).toBe('invoicefdp.exe');
+    expect(sanitizeFileName('\u2067a\u200fb\u2069.txt')).toBe('ab.txt');
+    expect(contentDisposition('attachment', sanitizeFileName('x\u202E.txt'))).not.toMatch(/%E2%80%AE/i);
+  });
+
+  it('cuts an over-long name between characters, never inside an emoji', () => {
+    const name = `a${'😀'.repeat(250)}.png`;
+    const kept = sanitizeFileName(name);
+    expect(Array.from(kept)).toHaveLength(200);
+    expect(kept.endsWith('.png')).toBe(true);
+    expect(/\p{Cs}/u.test(kept)).toBe(false);
+    expect(() => contentDisposition('attachment', kept)).not.toThrow();
+  });
+});
+
 describe('contentDisposition', () => {
   it('gives an ASCII fallback and the UTF-8 name', () => {
     expect(contentDisposition('attachment', 'отчёт.pdf')).toBe(
