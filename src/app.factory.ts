@@ -46,7 +46,11 @@ class DrainingFastifyAdapter extends FastifyAdapter {
 /** Builds the fully configured application (HTTP hardening, validation, errors, docs) without listening. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new DrainingFastifyAdapter({
-    trustProxy: config.trustProxy,
+    // A number of proxies as Fastify itself reads one (the adapter's type leaves numbers out): trust that many hops.
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     genReqId: generateRequestId,
     // Idle keep-alive sockets are closed on shutdown so in-flight requests are all that is waited for.

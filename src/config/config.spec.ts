@@ -42,6 +42,17 @@ describe('buildConfig', () => {
     });
   });
 
+  it('reads TRUST_PROXY as off, a number of proxies (true is one), or the proxies addresses', () => {
+    const trust = (value: string) => buildConfig({ TRUST_PROXY: value }).trustProxy;
+    expect(trust('false')).toBe(false);
+    expect(trust('0')).toBe(false);
+    expect(trust('true')).toBe(1);
+    expect(trust('1')).toBe(1);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, 127.0.0.1,::1')).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    expect(trust('fd00::/8')).toEqual(['fd00::/8']);
+  });
+
   it('reads and converts the values it is given', () => {
     const config = buildConfig({
       NODE_ENV: 'test',
@@ -59,7 +70,7 @@ describe('buildConfig', () => {
     expect(config).toMatchObject({
       env: 'test',
       port: 8080,
-      trustProxy: true,
+      trustProxy: 1,
       corsOrigins: ['https://a.example', 'https://b.example'],
       bodyLimitBytes: 2048,
       database: { url: 'postgresql://app:pw@db:5432/parley' },
@@ -82,6 +93,9 @@ describe('buildConfig', () => {
     ['SOCKET_MAX_BUFFERED_BYTES', '1024'],
     ['PRESENCE_OFFLINE_DELAY_SECONDS', '-1'],
     ['TRUST_PROXY', 'maybe'],
+    ['TRUST_PROXY', '11'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0.1, nginx'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'verbose'],
     ['DATABASE_URL', 'not-a-url'],

@@ -1,4 +1,5 @@
 import { config as loadDotenv } from 'dotenv';
+import { isIP } from 'node:net';
 
 /** One typed, validated view of the environment; built once at boot. */
 export interface AppConfig {
@@ -6,7 +7,11 @@ export interface AppConfig {
   host: string;
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For entries to believe: false (none), the number of proxies in front (each adds one entry;
+   * the client's address is the one the farthest trusted proxy saw), or the proxies' addresses or CIDR ranges.
+   */
+  trustProxy: false | number | string[];
   corsOrigins: string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
@@ -64,12 +69,34 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
-  if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
-  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+/**
+ * TRUST_PROXY: `false`; `true`, meaning one proxy in front (as in docker-compose.yml: nginx); a number of proxies;
+ * or a comma-separated list of the proxies' addresses or CIDR ranges. `true` once meant "trust every entry", and
+ * the first entry of X-Forwarded-For is whatever the client sent: behind nginx, which appends to the header, a
+ * client could choose its own IP for the per-IP rate limits, sessions and the audit log.
+ */
+function trustProxy(env: Env, name: string): false | number | string[] {
+  const raw = (env[name] ?? '').trim();
+  if (['', 'false', 'no', '0'].includes(raw.toLowerCase())) return false;
+  if (['true', 'yes'].includes(raw.toLowerCase())) return 1;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops <= 10) return hops;
+  }
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const isRange = (entry: string): boolean => {
+    const [address, bits, extra] = entry.split('/');
+    if (extra !== undefined || isIP(address) === 0) return false;
+    if (bits === undefined) return true;
+    return /^\d+$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128);
+  };
+  if (entries.length > 0 && entries.every(isRange)) return entries;
+  throw new ConfigError(
+    `${name} must be true, false, a number of proxies (up to 10) or the proxies' addresses/CIDR ranges (got "${raw}")`,
+  );
 }
 
 function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
@@ -134,7 +161,7 @@ export function buildConfig(env: Env): AppConfig {
       'trace',
       'silent',
     ] as const),
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env, 'TRUST_PROXY'),
     corsOrigins: str(env, 'CORS_ORIGINS', 'http://localhost:3000')
       .split(',')
       .map((origin) => origin.trim())

@@ -103,8 +103,11 @@ describe('HTTP hardening', () => {
 });
 
 describe('trust proxy', () => {
-  /** The IP the server recorded for a session opened with `X-Forwarded-For: 203.0.113.7`. */
-  async function recordedIp(overrides: Record<string, string>): Promise<string | null> {
+  /** The IP the server recorded for a session opened with `X-Forwarded-For: <forwardedFor>`. */
+  async function recordedIp(
+    overrides: Record<string, string>,
+    forwardedFor = '203.0.113.7',
+  ): Promise<string | null> {
     const app = await startApp({ ...overrides, RATE_LIMIT_AUTH_PER_MINUTE: '1000' });
     try {
       const http = Http.for(app);
@@ -112,7 +115,7 @@ describe('trust proxy', () => {
       const registered = await http.post(
         '/api/v1/auth/register',
         { username, email: `${username}@example.test`, password: 'long enough password' },
-        { headers: { 'x-forwarded-for': '203.0.113.7' } },
+        { headers: { 'x-forwarded-for': forwardedFor } },
       );
       expect(registered.status).toBe(201);
       const sessions = await http.get('/api/v1/auth/sessions', { token: registered.body.accessToken });
@@ -125,6 +128,15 @@ describe('trust proxy', () => {
 
   it('with TRUST_PROXY=true, takes the client IP from X-Forwarded-For', async () => {
     expect(await recordedIp({ TRUST_PROXY: 'true' })).toBe('203.0.113.7');
+  });
+
+  it('believes only what the trusted proxies added, not what the client sent ahead of them', async () => {
+    // nginx appends the address it saw to whatever X-Forwarded-For the client sent: the first entry is the
+    // client's own claim. Trusting every entry let a client pick its IP for rate limits, sessions and the audit log.
+    const forged = '198.51.100.9, 203.0.113.7';
+    expect(await recordedIp({ TRUST_PROXY: 'true' }, forged)).toBe('203.0.113.7');
+    expect(await recordedIp({ TRUST_PROXY: '2' }, forged)).toBe('198.51.100.9');
+    expect(await recordedIp({ TRUST_PROXY: '127.0.0.1' }, forged)).toBe('203.0.113.7');
   });
 
   it('by default, ignores X-Forwarded-For (a client could forge it)', async () => {
