@@ -164,6 +164,43 @@ describe('rooms and membership', () => {
     });
   });
 
+  it('refuses room and display names that are not one line, which could forge lines in notification emails', async () => {
+    const [owner, member] = await registerUsers(app, 2);
+    const broken = ['Team\r\nBcc: evil@example.test', 'tab\there', 'Team\u2028two'];
+    for (const name of broken) {
+      const created = await http.post(
+        '/api/v1/rooms',
+        { type: 'group', name, memberIds: [member.user.id] },
+        { token: owner.accessToken },
+      );
+      expect(expectError(created, 400, 'VALIDATION_FAILED').details).toEqual([
+        { field: 'name', message: 'name must be one line of text, without control characters' },
+      ]);
+      expectError(
+        await http.patch('/api/v1/users/me', { displayName: name }, { token: owner.accessToken }),
+        400,
+      );
+      const username = `nl${randomUUID().slice(0, 8)}`;
+      expectError(
+        await http.post('/api/v1/auth/register', {
+          username,
+          email: `${username}@example.test`,
+          password: 'long enough password',
+          displayName: name,
+        }),
+        400,
+        'VALIDATION_FAILED',
+      );
+    }
+    const room = await api.createGroup(owner, [member], 'Fine name');
+    expectError(
+      await http.patch(`/api/v1/rooms/${room.id}`, { name: 'a\nb' }, { token: owner.accessToken }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect((await api.room(owner, room.id)).name).toBe('Fine name');
+  });
+
   describe('direct rooms', () => {
     it('has exactly two members and is unique per pair: opening it again returns it with 200', async () => {
       const [a, b] = await registerUsers(app, 2);

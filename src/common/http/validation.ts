@@ -51,3 +51,23 @@ export function WellFormedText(options?: ValidationOptions): PropertyDecorator {
     options,
   );
 }
+
+/** A control character (line breaks and tabs included) or a line or paragraph separator. */
+const NOT_ONE_LINE = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+
+/**
+ * One line of text, for names shown inline to other users (display names, room names): a line break in one let
+ * its owner start a line of their own in someone else's notification email. Other types are left to @IsString.
+ */
+export function SingleLine(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isSingleLine',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !NOT_ONE_LINE.test(value),
+        defaultMessage: () => '$property must be one line of text, without control characters',
+      },
+    },
+    options,
+  );
+}

@@ -2,6 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
 import { MeDto } from '../users/users.dto';
 import { SessionDto } from './session.dto';
+import { SingleLine } from '../../common/http/validation';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 const normaliseEmail = ({ value }: { value: unknown }): unknown =>
@@ -31,6 +32,7 @@ export class RegisterDto {
   @Transform(trim)
   @IsString()
   @Length(1, 64)
+  @SingleLine()
   displayName?: string;
 }
 

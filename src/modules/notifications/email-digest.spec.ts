@@ -132,6 +132,22 @@ describe('buildDigest', () => {
     expect(digest.subject).not.toMatch(/[\r\n]/);
   });
 
+  it("keeps line breaks in names out of the bodies too, so no one can forge a line in another user's email", () => {
+    const digest = buildDigest(
+      input({
+        recipient: { username: 'bob', displayName: 'Bob\r\nP.S. click here' },
+        room: { type: 'group', name: 'Team\r\nBcc: evil@example.test' },
+        messages: [message(1, 'hi', { senderDisplayName: 'Eve\nX-Injected: yes' })],
+      }),
+    );
+    for (const body of [digest.text, digest.html]) {
+      expect(body).toContain('Team Bcc: evil@example.test');
+      expect(body).toContain('Eve X-Injected: yes');
+      expect(body).toContain('Bob P.S. click here');
+      expect(body.split('\n').some((line) => /^(Bcc|X-Injected|P\.S\.)/.test(line.trim()))).toBe(false);
+    }
+  });
+
   it('refuses an empty digest', () => {
     expect(() => buildDigest(input({ messages: [] }))).toThrow();
   });

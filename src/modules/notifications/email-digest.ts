@@ -54,14 +54,16 @@ function oneLine(value: string, max = 120): string {
   return excerpt(flat, max);
 }
 
+// Names are flattened everywhere in the email, body included: a line break in someone's display name or a room
+// name would otherwise start a line of its own in another user's email ("Bcc: ..." under their name).
 function senderName(message: DigestMessage): string {
   return message.senderDisplayName
-    ? `${message.senderDisplayName} (@${message.senderUsername})`
+    ? `${oneLine(message.senderDisplayName, 64)} (@${message.senderUsername})`
     : `@${message.senderUsername}`;
 }
 
 function shortSenderName(message: DigestMessage): string {
-  return message.senderDisplayName || message.senderUsername;
+  return oneLine(message.senderDisplayName || message.senderUsername, 64);
 }
 
 /** `2026-05-01 14:03 UTC`: the recipient's time zone is unknown, so say which one it is. */
@@ -84,8 +86,8 @@ export function buildDigest(input: DigestInput): Digest {
   const newest = listed[listed.length - 1];
   const total = Math.max(input.unreadCount, sorted.length);
   const direct = input.room.type === 'direct';
-  const roomLabel = direct ? 'direct message' : (input.room.name ?? 'a group');
-  const greeting = input.recipient.displayName || input.recipient.username;
+  const roomLabel = direct ? 'direct message' : oneLine(input.room.name ?? 'a group', 100);
+  const greeting = oneLine(input.recipient.displayName || input.recipient.username, 64);
 
   const subject = oneLine(
     direct

@@ -21,6 +21,7 @@ import type { RoomRole } from './room-member.entity';
 import { ROOM_ROLES } from './room-roles';
 import type { RoomType } from './room.entity';
 import { CanonicalUuid } from '../../common/http/uuid';
+import { SingleLine } from '../../common/http/validation';
 
 export const ROOM_TYPES: readonly RoomType[] = ['direct', 'group'];
 export const MAX_MEMBERS_PER_REQUEST = 100;
@@ -42,6 +43,7 @@ export class CreateRoomDto {
   @Transform(trim)
   @IsString()
   @Length(1, 100)
+  @SingleLine()
   name?: string;
 
   /** Groups only: up to 1000 characters. */
@@ -66,6 +68,7 @@ export class UpdateRoomDto {
   @Transform(trim)
   @IsString()
   @Length(1, 100)
+  @SingleLine()
   name?: string;
 
   /** Up to 1000 characters; null clears it. */

@@ -17,6 +17,7 @@ import { MediaDto } from '../media/media.dto';
 import { MessageExportDto } from '../messages/messages.dto';
 import { RoomExportDto } from '../rooms/rooms.dto';
 import { CanonicalUuid } from '../../common/http/uuid';
+import { SingleLine } from '../../common/http/validation';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -58,6 +59,7 @@ export class UpdateMeDto {
   @Transform(trim)
   @IsString()
   @Length(1, 64)
+  @SingleLine()
   displayName?: string | null;
 
   /** An uploaded image of yours; null clears it. */
