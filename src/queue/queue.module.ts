@@ -25,6 +25,8 @@ import { RedisFactory } from '../redis/redis.factory';
           attempts: 5,
           backoff: { type: 'exponential', delay: 1000 },
           removeOnComplete: 1000,
+          // Failed jobs are kept for inspection, but not for ever: the newest 1,000 per queue.
+          removeOnFail: 1000,
         },
       }),
     }),

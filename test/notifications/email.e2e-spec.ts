@@ -264,6 +264,26 @@ describe('email notifications', () => {
       );
     }
   });
+
+  it('logs a send the SMTP server refused, naming its reply but not the password, as one to retry', async () => {
+    const [sender, unreachable] = await Promise.all([registerUser(app), registerUser(app)]);
+    mail.refused.add(emailOf(unreachable).toLowerCase());
+    await api.send(sender, await group(sender, unreachable), `@${unreachable.user.username} are you there?`);
+    let warning: string | undefined;
+    for (let attempt = 0; attempt < 150 && !warning; attempt++) {
+      warning = app.logs().find((line) => line.includes('Notification email not sent'));
+      if (!warning) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(warning).toBeDefined();
+    expect(JSON.parse(warning!)).toMatchObject({
+      level: 40,
+      msg: 'Notification email not sent; it will be retried',
+      recipientId: unreachable.user.id,
+      attempt: 1,
+      reason: expect.stringContaining('550'),
+    });
+    expect(app.logs().join('\n')).not.toContain(SMTP_PASSWORD);
+  });
 });
 
 /** The delay: jobs wait NOTIFY_DELAY_SECONDS, under an id that makes enqueueing idempotent. */

@@ -23,6 +23,8 @@ export interface MailServer {
   mails: ReceivedMail[];
   /** Users that authenticated, with their passwords, to prove the app sent SMTP_URL's credentials. */
   logins: Array<{ username: string; password: string }>;
+  /** Recipient addresses (lower case) the server refuses with 550, as a server without that mailbox would. */
+  refused: Set<string>;
   mailsTo(address: string): ReceivedMail[];
   /** Polls (bounded) until a mail to `address` matching `predicate` has arrived. */
   waitForMail(address: string, predicate?: (mail: ReceivedMail) => boolean): Promise<ReceivedMail>;
@@ -32,6 +34,7 @@ export interface MailServer {
 export async function startMailServer(): Promise<MailServer> {
   const mails: ReceivedMail[] = [];
   const logins: MailServer['logins'] = [];
+  const refused = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     allowInsecureAuth: true,
@@ -41,6 +44,10 @@ export async function startMailServer(): Promise<MailServer> {
     onAuth(auth, _session, callback) {
       logins.push({ username: auth.username ?? '', password: auth.password ?? '' });
       callback(null, { user: auth.username });
+    },
+    onRcptTo(address, _session, callback) {
+      if (!refused.has(address.address.toLowerCase())) return callback();
+      callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -64,6 +71,7 @@ export async function startMailServer(): Promise<MailServer> {
     port,
     mails,
     logins,
+    refused,
     mailsTo,
     async waitForMail(to, predicate = () => true) {
       for (let attempt = 0; attempt < 300; attempt++) {
