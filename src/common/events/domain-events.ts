@@ -29,14 +29,7 @@ export class DomainEvents {
   }
 
   publish<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): void {
-    for (const listener of this.emitter.listeners(name)) {
-      try {
-        const result = (listener as DomainEventHandler<K>)(payload);
-        if (result instanceof Promise) result.catch((error: unknown) => this.report(name, error));
-      } catch (error) {
-        this.report(name, error);
-      }
-    }
+    void this.dispatch(name, payload); // each failure is reported by dispatch
   }
 
   /**
@@ -45,17 +38,23 @@ export class DomainEvents {
    * A failing subscriber is reported and does not fail the caller, as with publish.
    */
   async publishAndWait<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): Promise<void> {
+    await Promise.all(this.dispatch(name, payload));
+  }
+
+  /** Calls every subscriber; returns what the asynchronous ones return, each reporting its own failure. */
+  private dispatch<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): Array<Promise<void>> {
     const pending: Array<Promise<void>> = [];
     for (const listener of this.emitter.listeners(name)) {
       try {
         const result = (listener as DomainEventHandler<K>)(payload);
-        if (result instanceof Promise)
+        if (result instanceof Promise) {
           pending.push(result.catch((error: unknown) => this.report(name, error)));
+        }
       } catch (error) {
         this.report(name, error);
       }
     }
-    await Promise.all(pending);
+    return pending;
   }
 
   subscribe<K extends DomainEventName>(name: K, handler: DomainEventHandler<K>): () => void {

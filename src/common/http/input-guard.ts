@@ -22,10 +22,15 @@ export function isWellFormedText(text: string): boolean {
   return !LONE_SURROGATE.test(text);
 }
 
+/** The validation message for text with an unpaired surrogate, wherever it is checked. */
+export function notWellFormedMessage(field: string): string {
+  return `${field} must be well-formed Unicode text (no unpaired surrogates)`;
+}
+
 /** Why `text` cannot be stored as it is, as the message of a validation detail; undefined when it can. */
-export function unstorableText(text: string, field: string): string | undefined {
+function unstorableText(text: string, field: string): string | undefined {
   if (text.includes(NUL)) return `${field} must not contain NUL characters`;
-  if (!isWellFormedText(text)) return `${field} must be well-formed Unicode text (no unpaired surrogates)`;
+  if (!isWellFormedText(text)) return notWellFormedMessage(field);
   return undefined;
 }
 

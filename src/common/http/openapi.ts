@@ -37,14 +37,13 @@ const WITH_BODY: Record<number, ErrorCodes> = {
 };
 const WITH_JSON_BODY: Record<number, ErrorCodes> = { 400: [ErrorCode.MALFORMED_JSON] };
 
+const RETRY_AFTER: ResponseObject['headers'] = {
+  'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
+};
 const ERROR_HEADERS: Record<number, ResponseObject['headers']> = {
   416: { 'Content-Range': { description: 'The file size: `bytes */<size>`', schema: { type: 'string' } } },
-  429: {
-    'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
-  },
-  503: {
-    'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
-  },
+  429: RETRY_AFTER,
+  503: RETRY_AFTER,
 };
 
 type Examples = Record<string, ErrorExample>;

@@ -1,7 +1,7 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { AppException, ErrorDetail } from '../errors/app-exception';
-import { isWellFormedText } from './input-guard';
+import { isWellFormedText, notWellFormedMessage } from './input-guard';
 
 /** Flattens class-validator's tree into one entry per bad field, with dotted paths for nested DTOs. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
@@ -35,21 +35,31 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/**
- * Text without unpaired UTF-16 surrogates (see input-guard.ts); other types are left to @IsString. REST bodies
- * are checked for this before any DTO sees them; Socket.IO payloads are not, so the event DTOs' text fields say it.
- */
-export function WellFormedText(options?: ValidationOptions): PropertyDecorator {
+/** A class-validator rule on text: `isOk` decides for strings; other types are left to @IsString. */
+function TextRule(
+  name: string,
+  isOk: (text: string) => boolean,
+  message: string,
+  options?: ValidationOptions,
+): PropertyDecorator {
   return ValidateBy(
     {
-      name: 'isWellFormedText',
+      name,
       validator: {
-        validate: (value: unknown) => typeof value !== 'string' || isWellFormedText(value),
-        defaultMessage: () => '$property must be well-formed Unicode text (no unpaired surrogates)',
+        validate: (value: unknown) => typeof value !== 'string' || isOk(value),
+        defaultMessage: () => message,
       },
     },
     options,
   );
+}
+
+/**
+ * Text without unpaired UTF-16 surrogates (see input-guard.ts). REST bodies are checked for this before any DTO
+ * sees them; Socket.IO payloads are not, so the event DTOs' text fields say it.
+ */
+export function WellFormedText(options?: ValidationOptions): PropertyDecorator {
+  return TextRule('isWellFormedText', isWellFormedText, notWellFormedMessage('$property'), options);
 }
 
 /** A control character (line breaks and tabs included) or a line or paragraph separator. */
@@ -57,17 +67,13 @@ const NOT_ONE_LINE = /[\p{Cc}\p{Zl}\p{Zp}]/u;
 
 /**
  * One line of text, for names shown inline to other users (display names, room names): a line break in one let
- * its owner start a line of their own in someone else's notification email. Other types are left to @IsString.
+ * its owner start a line of their own in someone else's notification email.
  */
 export function SingleLine(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isSingleLine',
-      validator: {
-        validate: (value: unknown) => typeof value !== 'string' || !NOT_ONE_LINE.test(value),
-        defaultMessage: () => '$property must be one line of text, without control characters',
-      },
-    },
+  return TextRule(
+    'isSingleLine',
+    (text) => !NOT_ONE_LINE.test(text),
+    '$property must be one line of text, without control characters',
     options,
   );
 }

@@ -1,7 +1,7 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { arrayUnique, isUUID, length, notContains, validate } from 'class-validator';
 import { AppException, type ErrorDetail } from '../../common/errors/app-exception';
-import { isWellFormedText } from '../../common/http/input-guard';
+import { isWellFormedText, notWellFormedMessage } from '../../common/http/input-guard';
 import { canonicalUuid } from '../../common/http/uuid';
 import { flattenValidationErrors, VALIDATOR_OPTIONS } from '../../common/http/validation';
 import { MAX_ATTACHMENTS, MAX_CLIENT_MESSAGE_ID_LENGTH, MAX_CONTENT_LENGTH } from '../messages/messages.dto';
@@ -149,7 +149,7 @@ function checkUuid(details: ErrorDetail[], field: string, value: unknown): void 
 /** @IsString() @Length(1, max) @NotContains('\u0000') @WellFormedText(), reported in class-validator's order. */
 function checkText(details: ErrorDetail[], field: string, value: unknown, max: number): void {
   if (typeof value === 'string' && !isWellFormedText(value)) {
-    details.push({ field, message: `${field} must be well-formed Unicode text (no unpaired surrogates)` });
+    details.push({ field, message: notWellFormedMessage(field) });
   }
   if (!notContains(value, '\u0000')) {
     details.push({ field, message: `${field} must not contain NUL characters` });
